@@ -1,0 +1,46 @@
+"""Test setup shared by every test: fake AWS credentials before any client exists, repo paths, zip loading."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Set before boto3 creates a client anywhere; nothing in the suite may reach real AWS.
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_SECURITY_TOKEN"] = "testing"
+os.environ["AWS_SESSION_TOKEN"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ["AWS_REGION"] = "us-east-1"
+os.environ.pop("AWS_PROFILE", None)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUILD_DIR = REPO_ROOT / "build"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def built_zips() -> Path:
+    """The ``build/`` folder, built once per session if ``make build`` did not already do it."""
+    from contextual_targeting.build import build_all
+
+    if (REPO_ROOT / "lambdas").exists() and any(p.is_dir() for p in (REPO_ROOT / "lambdas").iterdir()):
+        build_all()
+    return BUILD_DIR
+
+
+@pytest.fixture
+def lambda_handler(built_zips: Path):
+    """``lambda_handler("name")`` → the handler function loaded from ``build/name.zip``."""
+    from contextual_targeting.local.lambda_loader import load_handler
+
+    def load(name: str):
+        return load_handler(built_zips / f"{name}.zip")
+
+    return load
