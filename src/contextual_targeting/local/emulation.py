@@ -26,7 +26,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ParamValidationError
 from botocore.model import OperationModel, Shape
-from botocore.validate import ParamValidator
+from botocore.validate import ParamValidationDecorator, ParamValidator
 
 _original_make_api_call = BaseClient._make_api_call
 _lock = threading.RLock()
@@ -108,7 +108,9 @@ def _patched_make_api_call(self: BaseClient, operation_name: str, api_params: di
     operation = self.meta.service_model.operation_model(operation_name)
     report = ParamValidator().validate(api_params, operation.input_shape)
     if report.has_errors():
-        if self.meta.config.parameter_validation:
+        # ``Config(parameter_validation=False)`` is not kept on ``meta.config``: it shows as the serializer lacking
+        # botocore's validating wrapper
+        if isinstance(getattr(self, "_serializer", None), ParamValidationDecorator):
             raise ParamValidationError(report=report.generate_report())
         error = ServiceError(emulator.validation_error_code, report.generate_report(), 400)
         return _raise(self, operation_name, error)
