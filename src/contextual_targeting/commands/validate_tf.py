@@ -1,0 +1,66 @@
+"""`contextual-targeting validate-tf`: offline Terraform validation (``make validate``).
+
+Prints one line per finding, ``path/to/file.tf:LINE: [check] message``, then a summary; exits 1 on any finding.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from contextual_targeting.tfcheck import REPO_ROOT
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "validate-tf",
+        help="offline Terraform validation: HCL, fmt, provider schema, wiring, checkov, IAM lint, terraform validate",
+    )
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="tree to check (default: this repository)")
+    parser.add_argument(
+        "--tools-venv",
+        type=Path,
+        default=None,
+        help="virtualenv with checkov and parliament (make validate passes .venv-tools)",
+    )
+    parser.add_argument("--skip-checkov", action="store_true", help="do not run checkov")
+    parser.add_argument("--skip-parliament", action="store_true", help="do not run the parliament IAM lint")
+    parser.add_argument("--skip-terraform", action="store_true", help="do not try terraform init/validate")
+    parser.add_argument("--skip-fmt", action="store_true", help="do not run terraform fmt -check")
+    parser.add_argument(
+        "--write-security-report",
+        type=Path,
+        nargs="?",
+        const=Path("docs/security.md"),
+        default=None,
+        metavar="FILE",
+        help="write the checkov summary to FILE (default docs/security.md, relative to --root)",
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: Any) -> int:
+    from contextual_targeting.tfcheck.runner import Options, run
+
+    root = args.root.resolve()
+    report = args.write_security_report
+    options = Options(
+        root=root,
+        tools_venv=args.tools_venv.resolve() if args.tools_venv else None,
+        skip_checkov=args.skip_checkov,
+        skip_parliament=args.skip_parliament,
+        skip_terraform=args.skip_terraform,
+        skip_fmt=args.skip_fmt,
+        security_report=(report if report.is_absolute() else root / report) if report else None,
+    )
+    result = run(options, log=lambda line: print(line, file=sys.stderr))
+    for note in result.notes:
+        print(note)
+    for finding in result.findings:
+        print(finding)
+    if result.findings:
+        print(f"validate-tf: {len(result.findings)} finding(s)", file=sys.stderr)
+        return 1
+    print("validate-tf: OK")
+    return 0

@@ -1,0 +1,78 @@
+"""Run every check over a tree and collect findings (the engine behind ``contextual-targeting validate-tf``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from contextual_targeting.tfcheck import Finding
+from contextual_targeting.tfcheck.hcl import tf_dirs
+from contextual_targeting.tfcheck.schema import load_schema
+from contextual_targeting.tfcheck.tools import check_fmt, terraform_validate
+from contextual_targeting.tfcheck.wiring import check_schema, check_wiring, load_tree
+
+
+@dataclass
+class Options:
+    root: Path
+    tools_venv: Path | None = None
+    skip_checkov: bool = False
+    skip_parliament: bool = False
+    skip_terraform: bool = False
+    skip_fmt: bool = False
+    security_report: Path | None = None
+    cache_dir: Path | None = None
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one-line statuses (what ran, what was skipped and why)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def run(options: Options, log: Callable[[str], None] = lambda _line: None) -> Result:
+    root = options.root.resolve()
+    result = Result()
+    dirs = tf_dirs(root)
+    if not dirs:
+        result.notes.append(f"no *.tf files under {root}")
+        return result
+
+    started = time.monotonic()
+    parse_findings: list[Finding] = []
+    tree = load_tree(root, parse_findings)
+    result.findings += parse_findings
+    files = sum(len(m.files) for m in tree.values())
+    result.notes.append(f"hcl: parsed {files} file(s) in {len(dirs)} module(s)")
+
+    if not options.skip_fmt:
+        fmt_findings, skipped = check_fmt(dirs, root)
+        result.findings += fmt_findings
+        result.notes.append(f"terraform fmt: skipped ({skipped})" if skipped else "terraform fmt -check: done")
+
+    schema = load_schema(cache_dir=options.cache_dir)
+    result.notes.append(
+        f"schema: hashicorp/aws {schema.provider_version} (cdktn-provider-aws {schema.wheel_version}), "
+        f"{len(schema.resources)} resources, {len(schema.data_sources)} data sources"
+    )
+    for module in tree.values():
+        check_schema(module, schema, result.findings)
+        check_wiring(module, tree, root, schema, result.findings)
+    log(f"static checks: {time.monotonic() - started:.1f}s")
+
+    if options.skip_terraform:
+        result.notes.append("terraform validate: skipped (--skip-terraform)")
+    else:
+        examples = [d for d in dirs if d.parent == root / "examples"]
+        tv_findings, status = terraform_validate(root, examples)
+        result.findings += tv_findings
+        result.notes.append(status)
+
+    result.findings = sorted(set(result.findings))
+    return result

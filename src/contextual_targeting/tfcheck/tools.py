@@ -1,0 +1,131 @@
+"""External tools: ``terraform fmt`` (1.0.3 from the wheel) and, where possible, ``terraform validate``."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+from contextual_targeting.tfcheck import REPO_ROOT, Finding
+
+INIT_TIMEOUT = 120
+REGISTRY_HOST = "registry.terraform.io"
+
+
+def fmt_binary() -> Path | None:
+    candidate = REPO_ROOT / ".venv" / "bin" / "terraform"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("terraform")
+    return Path(found) if found else None
+
+
+def check_fmt(dirs: list[Path], root: Path) -> tuple[list[Finding], str | None]:
+    """``terraform fmt -check`` on each directory; returns findings and a skip reason when no binary exists."""
+    binary = fmt_binary()
+    if binary is None:
+        return [], "no terraform binary for fmt"
+    findings: list[Finding] = []
+    for directory in dirs:
+        proc = subprocess.run(
+            [str(binary), "fmt", "-check", "-list=true", "-no-color", "."],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode == 0:
+            continue
+        listed = [line.strip() for line in proc.stdout.splitlines() if line.strip().endswith(".tf")]
+        rel_dir = directory.resolve().relative_to(root.resolve())
+        for name in listed:
+            findings.append(
+                Finding((rel_dir / name).as_posix(), 1, "fmt", "not formatted: run `make fmt` (terraform fmt)")
+            )
+        if not listed:
+            message = (proc.stderr or proc.stdout).strip().splitlines()
+            findings.append(
+                Finding(rel_dir.as_posix() or ".", 1, "fmt", "terraform fmt failed: " + (message[0] if message else ""))
+            )
+    return findings, None
+
+
+def _version(binary: str) -> tuple[int, int, int] | None:
+    try:
+        out = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=20, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"Terraform v(\d+)\.(\d+)\.(\d+)", out)
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
+def find_validate_terraform() -> tuple[str | None, str]:
+    """A terraform >= 1.5 on PATH (never the fmt-only 1.0.3 in .venv/bin), or None and why."""
+    venv_bin = (REPO_ROOT / ".venv" / "bin").resolve()
+    path_dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and Path(d).resolve() != venv_bin]
+    binary = shutil.which("terraform", path=os.pathsep.join(path_dirs))
+    if binary is None:
+        return None, "no terraform >= 1.5 on PATH"
+    version = _version(binary)
+    if version is None or version < (1, 5, 0):
+        shown = ".".join(map(str, version)) if version else "unknown version"
+        return None, f"{binary} is {shown}, need >= 1.5"
+    return binary, ".".join(map(str, version))
+
+
+def registry_reachable(timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection((REGISTRY_HOST, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def terraform_validate(root: Path, example_dirs: list[Path]) -> tuple[list[Finding], str]:
+    """``terraform init -backend=false && terraform validate`` on the root and each example.
+
+    Returns findings and a one-line status (``terraform validate: skipped (reason)`` when it cannot run).
+    """
+    binary, detail = find_validate_terraform()
+    if binary is None:
+        return [], f"terraform validate: skipped ({detail})"
+    if not registry_reachable():
+        return [], f"terraform validate: skipped ({REGISTRY_HOST} unreachable; terraform {detail} found)"
+    findings: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="tfcheck-") as data_dir:
+        for index, directory in enumerate([root, *example_dirs]):
+            env = {**os.environ, "TF_DATA_DIR": str(Path(data_dir) / str(index)), "TF_IN_AUTOMATION": "1"}
+            rel = directory.resolve().relative_to(root.resolve()).as_posix() or "."
+            try:
+                init = subprocess.run(
+                    [binary, "init", "-backend=false", "-input=false", "-no-color"],
+                    cwd=directory,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=INIT_TIMEOUT,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                return [], f"terraform validate: skipped (terraform init timed out after {INIT_TIMEOUT}s in {rel})"
+            if init.returncode != 0:
+                first = next((ln for ln in init.stderr.splitlines() if ln.strip(" │╷╵")), "init failed")
+                return [], f"terraform validate: skipped (terraform init failed in {rel}: {first.strip(' │')})"
+            proc = subprocess.run(
+                [binary, "validate", "-no-color"],
+                cwd=directory,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=INIT_TIMEOUT,
+                check=False,
+            )
+            if proc.returncode != 0:
+                message = " ".join(ln.strip(" │") for ln in proc.stderr.splitlines() if ln.strip(" │╷╵"))
+                findings.append(Finding(rel, 1, "terraform-validate", message[:500]))
+    status = f"terraform validate: ran terraform {detail} on the root and {len(example_dirs)} example(s)"
+    return findings, status
