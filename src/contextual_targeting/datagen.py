@@ -356,7 +356,7 @@ class _Population:
 
     theta0: np.ndarray  # (users, G) float32, preference at WINDOW_START
     theta1: np.ndarray  # (users, G) float32, preference at WINDOW_END
-    activity_cdf: np.ndarray  # (users,) float64, cumulative activity, last value 1.0
+    activity: np.ndarray  # (users,) float64, probability that an interaction is by this user
     join: np.ndarray  # (users,) int64 epoch seconds
     gender: np.ndarray  # (users,) index into GENDERS
     age: np.ndarray  # (users,) int64
@@ -379,9 +379,7 @@ def _make_population(n_users: int, seed: int, genres_present: np.ndarray) -> _Po
     theta0 /= theta0.sum(axis=1, keepdims=True)
     theta1 /= theta1.sum(axis=1, keepdims=True)
     activity = rng.lognormal(mean=0.0, sigma=1.2, size=n_users)
-    activity_cdf = np.cumsum(activity)
-    activity_cdf /= activity_cdf[-1]
-    activity_cdf[-1] = 1.0
+    activity /= activity.sum()
     span = WINDOW_END - WINDOW_START
     join = WINDOW_START + np.floor(rng.random(n_users) * 0.8 * span).astype(np.int64)
     gender = rng.choice(len(GENDERS), size=n_users, p=np.asarray(GENDER_WEIGHTS))
@@ -389,7 +387,7 @@ def _make_population(n_users: int, seed: int, genres_present: np.ndarray) -> _Po
     return _Population(
         theta0=theta0.astype(np.float32),
         theta1=theta1.astype(np.float32),
-        activity_cdf=activity_cdf,
+        activity=activity,
         join=join,
         gender=gender,
         age=age,
@@ -400,8 +398,9 @@ def _interaction_batch(
     rng: np.random.Generator, n: int, pop: _Population, cat: _Catalog
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """n interactions as (user index, item index, rating 1–5, epoch seconds)."""
-    n_users = pop.join.size
-    users = np.minimum(np.searchsorted(pop.activity_cdf, rng.random(n), side="right"), n_users - 1)
+    # n categorical draws by activity = multinomial counts per user; rows are generated grouped by user (the
+    # per-user gathers below stay cache-friendly) and shuffled at the end
+    users = np.repeat(np.arange(pop.activity.size), rng.multinomial(n, pop.activity))
     join = pop.join[users]
     ts = join + np.floor(rng.random(n) * (WINDOW_END - join)).astype(np.int64)
     frac = ((ts - WINDOW_START) / (WINDOW_END - WINDOW_START)).astype(np.float32)[:, None]
@@ -422,7 +421,8 @@ def _interaction_batch(
     affinity = np.clip(np.log(chosen * len(GENRES)), -2.0, 2.0)
     score = 3.3 + 0.6 * affinity + cat.quality[items] + rng.normal(0.0, 0.9, size=n).astype(np.float32)
     rating = np.clip(np.rint(score), 1, 5).astype(np.int64)
-    return users, items, rating, ts
+    order = rng.permutation(n)
+    return users[order], items[order], rating[order], ts[order]
 
 
 def _format_interactions(users: np.ndarray, items: np.ndarray, rating: np.ndarray, ts: np.ndarray) -> bytes:
