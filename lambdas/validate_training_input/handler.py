@@ -1,0 +1,54 @@
+"""Validate a training upload (config.json + CSVs + batch job_config.json in S3) and return the training plan.
+
+Input (from the training state machine): ``{"bucket", "key": "train/<dg>/config.json", "run_id": "<execution>"}``.
+Returns the plan (names, S3 locations, report notes; no user data). Invalid input raises ``InputInvalid`` whose
+message is the whole readable report, so the state machine's Catch notifies and fails before any Personalize call.
+Environment (optional): ``FULL_CHECK_MAX_MB`` (files above are checked on header + sample), ``SAMPLE_MB``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from contextual_targeting.core.training_sources import S3Source
+from contextual_targeting.core.training_validation import (
+    InputInvalid,
+    Options,
+    build_plan,
+    report_for_error,
+    validate_training_input,
+)
+
+__all__ = ["InputInvalid", "lambda_handler"]
+
+_client = None
+
+
+def _s3():
+    global _client
+    if _client is None:
+        import boto3
+        from botocore.config import Config
+
+        _client = boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+    return _client
+
+
+def _options() -> Options:
+    options = Options()
+    if os.environ.get("FULL_CHECK_MAX_MB"):
+        options.full_check_max_bytes = int(float(os.environ["FULL_CHECK_MAX_MB"]) * 1024**2)
+    if os.environ.get("SAMPLE_MB"):
+        options.sample_bytes = int(float(os.environ["SAMPLE_MB"]) * 1024**2)
+    return options
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    bucket, key = event["bucket"], event["key"]
+    run_id = str(event.get("run_id") or key)
+    result = validate_training_input(S3Source(_s3(), bucket), key, options=_options())
+    print(result.text())  # the report names files and lines, never data values beyond the offending ones
+    if not result.valid:
+        raise InputInvalid(report_for_error(result.text()))
+    return build_plan(result, run_id)
