@@ -1,0 +1,61 @@
+"""Resolve one chunk of user ids to Pinpoint endpoint ids; write the segment's part CSV (header ``Id``).
+
+Event: one chunk manifest item (``segment, index, users, chunk_bucket, chunk_key, part_key, stats_key``).
+Environment: ``SEGMENT_BUCKET``, ``PINPOINT_APPLICATION_ID``, ``CHANNEL_TYPE`` (default ``EMAIL``, ``ALL`` for
+any), ``CONCURRENCY`` (default 16), ``THROTTLE_BASE_MS`` (backoff base, default 100).
+Returns counts. Raises ``PinpointThrottled`` (still throttled after backoff; Step Functions retries the chunk)
+or ``ResolveTimeout`` (clock).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from contextual_targeting.core.endpoints import (
+    DEFAULT_CHANNEL,
+    DEFAULT_CONCURRENCY,
+    Backoff,
+    ResolveTimeout,
+    user_endpoints,
+)
+from contextual_targeting.core.segments import resolve_chunk
+from contextual_targeting.core.storage import S3Storage
+
+SAFETY_MS = 20_000
+_clients: dict[str, Any] = {}
+
+
+def _client(service: str) -> Any:
+    if service not in _clients:
+        import boto3
+        from botocore.config import Config
+
+        concurrency = int(os.environ.get("CONCURRENCY", DEFAULT_CONCURRENCY))
+        config = Config(retries={"mode": "standard"}, max_pool_connections=max(10, concurrency))
+        _clients[service] = boto3.client(service, config=config)
+    return _clients[service]
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    pinpoint = _client("pinpoint")
+    s3 = _client("s3")
+    application_id = os.environ["PINPOINT_APPLICATION_ID"]
+    channel = os.environ.get("CHANNEL_TYPE", DEFAULT_CHANNEL)
+    backoff = Backoff(base_ms=float(os.environ.get("THROTTLE_BASE_MS", "100")))
+
+    def lookup(user_id: str) -> list[str]:
+        return user_endpoints(pinpoint, application_id, user_id, channel, backoff)
+
+    def check_clock() -> None:
+        if context.get_remaining_time_in_millis() < SAFETY_MS:
+            raise ResolveTimeout(f"less than {SAFETY_MS} ms left resolving {event['chunk_key']}")
+
+    return resolve_chunk(
+        event,
+        S3Storage(s3, event["chunk_bucket"]),
+        S3Storage(s3, os.environ["SEGMENT_BUCKET"]),
+        lookup,
+        concurrency=int(os.environ.get("CONCURRENCY", DEFAULT_CONCURRENCY)),
+        check_clock=check_clock,
+    )

@@ -1,0 +1,62 @@
+"""Split a batch segment job's output into per-segment exports, chunk files and a chunk manifest (S3 pointers out).
+
+Event (from the state machine): ``{"job": {"JobArn", "JobName", "OutputPath"}, "execution": str, "resolve": bool}``.
+Environment: ``DATA_BUCKET``, ``SEGMENT_IMPORT_PREFIX`` (default ``pinpoint/``), ``CHUNK_SIZE`` (default 50000).
+Returns keys and counts only. Raises ``InputInvalid`` (no ``.out`` object) or ``SplitTimeout`` (clock).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from contextual_targeting.core.segments import (
+    DEFAULT_CHUNK_SIZE,
+    InputInvalid,
+    SplitConfig,
+    dataset_group_from_output,
+    parse_s3_url,
+    split_job_output,
+)
+from contextual_targeting.core.storage import S3Storage
+
+_s3 = None
+
+
+def _client() -> Any:
+    global _s3
+    if _s3 is None:
+        import boto3
+        from botocore.config import Config
+
+        _s3 = boto3.client("s3", config=Config(retries={"mode": "standard"}))
+    return _s3
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    job = event["job"]
+    s3 = _client()
+    output_bucket, output_prefix = parse_s3_url(job["OutputPath"])
+    if output_prefix and not output_prefix.endswith("/"):
+        output_prefix += "/"
+    source = S3Storage(s3, output_bucket)
+    keys = sorted(k for k in source.list(output_prefix) if k.endswith(".out"))
+    if not keys:
+        raise InputInvalid(f"no .out object under {job['OutputPath']}")
+    data = S3Storage(s3, os.environ["DATA_BUCKET"])
+    config = SplitConfig(
+        job_name=job["JobName"],
+        job_arn=job.get("JobArn", ""),
+        dataset_group=dataset_group_from_output(job["OutputPath"], job["JobName"]),
+        execution=event["execution"],
+        chunk_size=int(os.environ.get("CHUNK_SIZE", DEFAULT_CHUNK_SIZE)),
+        write_chunks=bool(event.get("resolve", True)),
+        import_prefix=os.environ.get("SEGMENT_IMPORT_PREFIX", "pinpoint/"),
+        chunk_bucket=data.bucket,
+    )
+    sources = [(f"s3://{output_bucket}/{key}", lambda key=key: source.open_read(key)) for key in keys]
+    result = split_job_output(sources, data, config, remaining_ms=context.get_remaining_time_in_millis)
+    result["resolve"] = config.write_chunks
+    print(json.dumps({"message": "split", "job": config.job_name, **result}))
+    return result

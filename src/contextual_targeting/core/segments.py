@@ -1,0 +1,420 @@
+"""Segment post-processing core: job output → exports, chunks, manifest (split) and summary, completion (finalize).
+
+Shared by the ``split_segments`` / ``finalize_segments`` Lambdas (S3 storage) and by ``contextual-targeting
+postprocess`` (local folders). Keys (see DEVELOPERS.md):
+
+- export, always: ``segments/<dataset group>/<job name>/<segment>.csv`` (header ``USER_ID``, rank order) and
+  ``segments/<dataset group>/<job name>/_summary.json``;
+- scratch: ``work/<execution>/chunks/<segment>/chunk-NNNNN.csv`` (≤ ``chunk_size`` ids each),
+  ``work/<execution>/manifest.json`` (the Distributed Map's items: one per chunk, pointers and counts only),
+  ``work/<execution>/segments.json`` (one record per line), ``work/<execution>/stats/<segment>/chunk-NNNNN.json``;
+- Pinpoint: ``<import prefix>segments/<segment>/part-NNNNN.csv`` (header ``Id``) and, written last,
+  ``<import prefix>segments/<segment>.ready.json``.
+
+Every key derives from the job, the segment and the chunk index, so a retried or re-run step overwrites.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from contextual_targeting.core import batch_output
+from contextual_targeting.core.batch_output import EMPTY, OK, LineResult
+from contextual_targeting.core.naming import SegmentNamer
+from contextual_targeting.core.storage import Storage, WritableObject
+
+DEFAULT_CHUNK_SIZE = 50_000
+SUMMARY_NAME = "_summary.json"
+_CSV_SPECIAL = (",", '"', "\r")
+
+
+class SplitTimeout(Exception):
+    """The Lambda is about to time out while splitting; raise a named error instead of ``Sandbox.Timedout``."""
+
+
+class InputInvalid(Exception):
+    """The job or its output cannot be processed at all (no output objects, bad path)."""
+
+
+def encode_csv_rows(ids: list[str]) -> bytes:
+    """One id per CSV row, quoted only when needed (fast path: plain join)."""
+    text = "\n".join(ids) + "\n"
+    if text.count("\n") != len(ids) or any(ch in text for ch in _CSV_SPECIAL):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([i] for i in ids)
+        text = buffer.getvalue()
+    return text.encode("utf-8")
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    if not url.startswith("s3://"):
+        raise InputInvalid(f"not an s3:// URL: {url}")
+    bucket, _, prefix = url[5:].partition("/")
+    return bucket, prefix
+
+
+def dataset_group_from_output(output_path: str, job_name: str) -> str:
+    """``s3://bucket/batch/<dataset group>/<solution>/<job>/`` → ``<dataset group>`` (else the job name)."""
+    _, prefix = parse_s3_url(output_path) if output_path.startswith("s3://") else ("", output_path)
+    parts = [p for p in prefix.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "batch":
+        return parts[1]
+    return job_name
+
+
+@dataclass
+class SplitConfig:
+    job_name: str
+    dataset_group: str
+    execution: str
+    job_arn: str = ""
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    write_chunks: bool = True  # False when Pinpoint is off: exports only
+    import_prefix: str = "pinpoint/"
+    export_prefix: str = "segments/"
+    work_prefix: str = "work/"
+    chunk_bucket: str = ""  # recorded in the manifest items
+
+    @property
+    def export_folder(self) -> str:
+        return f"{self.export_prefix}{self.dataset_group}/{self.job_name}/"
+
+    @property
+    def work_folder(self) -> str:
+        return f"{self.work_prefix}{self.execution}/"
+
+    def export_key(self, segment: str) -> str:
+        return f"{self.export_folder}{segment}.csv"
+
+    def chunk_key(self, segment: str, index: int) -> str:
+        return f"{self.work_folder}chunks/{segment}/chunk-{index:05d}.csv"
+
+    def stats_key(self, segment: str, index: int) -> str:
+        return f"{self.work_folder}stats/{segment}/chunk-{index:05d}.json"
+
+    def part_key(self, segment: str, index: int) -> str:
+        return f"{self.import_prefix}segments/{segment}/part-{index:05d}.csv"
+
+    def ready_key(self, segment: str) -> str:
+        return f"{self.import_prefix}segments/{segment}.ready.json"
+
+    @property
+    def manifest_key(self) -> str:
+        return f"{self.work_folder}manifest.json"
+
+    @property
+    def report_key(self) -> str:
+        return f"{self.work_folder}segments.json"
+
+    @property
+    def summary_key(self) -> str:
+        return f"{self.export_folder}{SUMMARY_NAME}"
+
+
+class _SegmentSink:
+    """Writes one segment: the export (all ids, rank order) and, optionally, chunk files of ``chunk_size`` ids."""
+
+    def __init__(self, storage: Storage, config: SplitConfig, segment: str, check_clock: Callable[[], None]) -> None:
+        self._storage, self._config, self.segment = storage, config, segment
+        self._check_clock = check_clock
+        self._export: WritableObject = storage.open_write(config.export_key(segment))
+        self._export.write(b"USER_ID\n")
+        self._chunk: WritableObject | None = None
+        self._chunk_fill = 0
+        self.chunks: list[int] = []  # ids per chunk
+        self._batches = 0
+
+    def _next_chunk(self) -> WritableObject:
+        if self._chunk is not None:
+            self._chunk.close()
+        self._chunk = self._storage.open_write(self._config.chunk_key(self.segment, len(self.chunks)))
+        self._chunk.write(b"USER_ID\n")
+        self.chunks.append(0)
+        self._chunk_fill = 0
+        return self._chunk
+
+    def write_batch(self, ids: list[str]) -> None:
+        self._export.write(encode_csv_rows(ids))
+        if self._config.write_chunks:
+            start = 0
+            while start < len(ids):
+                chunk = self._chunk
+                if chunk is None or self._chunk_fill >= self._config.chunk_size:
+                    chunk = self._next_chunk()
+                take = min(len(ids) - start, self._config.chunk_size - self._chunk_fill)
+                chunk.write(encode_csv_rows(ids[start : start + take]))
+                self._chunk_fill += take
+                self.chunks[-1] += take
+                start += take
+        self._batches += 1
+        if self._batches % 64 == 0:
+            self._check_clock()
+
+    def close(self, ok: bool) -> None:
+        if ok:
+            if self._chunk is not None:
+                self._chunk.close()
+            self._export.close()
+        else:
+            if self._chunk is not None:
+                self._chunk.abort()
+            self._export.abort()
+
+
+def split_job_output(
+    sources: Iterable[tuple[str, Callable[[], IO[bytes]]]],
+    storage: Storage,
+    config: SplitConfig,
+    remaining_ms: Callable[[], int] | None = None,
+    safety_ms: int = 30_000,
+) -> dict[str, Any]:
+    """Stream every source (``(name, opener)``) line by line into exports (+ chunks); write manifest and report.
+
+    Returns a small dict (keys and counts only) for Step Functions state.
+    """
+
+    def check_clock() -> None:
+        if remaining_ms is not None and remaining_ms() < safety_ms:
+            raise SplitTimeout(f"less than {safety_ms} ms left while splitting {config.job_name}")
+
+    namer = SegmentNamer(config.job_name)
+    sinks: dict[int, _SegmentSink] = {}
+    records: list[dict[str, Any]] = []
+    manifest: list[dict[str, Any]] = []
+
+    def open_sink(result: LineResult) -> batch_output.UserSink:
+        name = namer.name(result.query, result.query_type)
+        result.extra["segment_name"] = name
+        sink = _SegmentSink(storage, config, name, check_clock)
+        sinks[id(result)] = sink
+        return sink
+
+    started = time.monotonic()
+    source_names: list[str] = []
+    for source_name, opener in sources:
+        check_clock()
+        source_names.append(source_name)
+        stream = opener()
+        try:
+            for result in batch_output.parse_stream(stream, open_sink, source=source_name):
+                check_clock()
+                sink = sinks.pop(id(result), None)
+                if "segment_name" not in result.extra and result.query is not None:
+                    result.extra["segment_name"] = namer.name(result.query, result.query_type)
+                record = result.to_dict()
+                record.setdefault("segment_name", None)
+                record["export_key"] = None
+                record["chunks"] = 0
+                if sink is not None and result.status in (OK, EMPTY):
+                    record["export_key"] = config.export_key(sink.segment)
+                    record["chunks"] = len(sink.chunks)
+                    for index, count in enumerate(sink.chunks):
+                        manifest.append(
+                            {
+                                "segment": sink.segment,
+                                "index": index,
+                                "users": count,
+                                "chunk_bucket": config.chunk_bucket,
+                                "chunk_key": config.chunk_key(sink.segment, index),
+                                "part_key": config.part_key(sink.segment, index),
+                                "stats_key": config.stats_key(sink.segment, index),
+                            }
+                        )
+                records.append(record)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+    report = {
+        "job_name": config.job_name,
+        "job_arn": config.job_arn,
+        "dataset_group": config.dataset_group,
+        "execution": config.execution,
+        "sources": source_names,
+        "resolve": config.write_chunks,
+        "segments": records,
+    }
+    storage.put_json(config.report_key, report)
+    storage.put_json(config.manifest_key, manifest)
+    ok = [r for r in records if r["status"] == OK]
+    return {
+        "bucket": getattr(storage, "bucket", ""),
+        "manifest_key": config.manifest_key,
+        "report_key": config.report_key,
+        "lines": len(records),
+        "segments": len(ok),
+        "empty": sum(1 for r in records if r["status"] == EMPTY),
+        "failed_lines": sum(1 for r in records if r["status"] not in (OK, EMPTY)),
+        "users": sum(r["users"] for r in records),
+        "chunks": len(manifest),
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def finalize(
+    storage: Storage,
+    report: dict[str, Any],
+    config: SplitConfig,
+    import_storage: Storage | None,
+    resolved: bool,
+) -> dict[str, Any]:
+    """Per segment: sum the chunk stats, write ``.ready.json`` last (Pinpoint on); then the job summary.
+
+    ``resolved`` says whether the endpoint resolution ran (Pinpoint on). Stale parts of an earlier run with a
+    different chunking are deleted so a re-run leaves exactly this run's parts. Returns the summary.
+    """
+    segments: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for record in report["segments"]:
+        name = record.get("segment_name")
+        entry: dict[str, Any] = {
+            "line": record["line"],
+            "source": record["source"],
+            "query": record["query"],
+            "query_type": record["query_type"],
+            "segment_name": name,
+            "status": record["status"],
+            "users": record["users"],
+            "endpoints": None,
+            "users_unresolved": None,
+            "files": {"export": storage.url(record["export_key"]) if record.get("export_key") else None},
+        }
+        if record["status"] not in (OK, EMPTY):
+            entry["error"] = record["error"]
+            errors.append({"line": record["line"], "source": record["source"], "error": record["error"]})
+        if resolved and import_storage is not None and record["status"] == OK and name:
+            entry.update(_finalize_import(storage, import_storage, config, record))
+        segments.append(entry)
+    summary = {
+        "job_name": config.job_name,
+        "job_arn": config.job_arn,
+        "dataset_group": config.dataset_group,
+        "execution": config.execution,
+        "sources": report.get("sources", []),
+        "pinpoint": resolved,
+        "segments": segments,
+        "errors": errors,
+        "totals": {
+            "lines": len(segments),
+            "segments": sum(1 for s in segments if s["status"] == OK),
+            "users": sum(s["users"] for s in segments),
+            "endpoints": sum(s["endpoints"] or 0 for s in segments) if resolved else None,
+            "users_unresolved": sum(s["users_unresolved"] or 0 for s in segments) if resolved else None,
+            "errors": len(errors),
+        },
+        "summary_file": storage.url(config.summary_key),
+    }
+    storage.put_json(config.summary_key, summary)
+    return summary
+
+
+def _finalize_import(
+    storage: Storage, import_storage: Storage, config: SplitConfig, record: dict[str, Any]
+) -> dict[str, Any]:
+    name = record["segment_name"]
+    endpoints = unresolved = 0
+    parts: list[str] = []
+    for index in range(record["chunks"]):
+        stats = storage.get_json(config.stats_key(name, index))
+        endpoints += stats["endpoints"]
+        unresolved += stats["users_unresolved"]
+        if stats.get("part_key"):
+            parts.append(stats["part_key"])
+    folder = f"{config.import_prefix}segments/{name}/"
+    for key in import_storage.list(folder):
+        if key not in parts:  # left over from an earlier run with other chunking
+            import_storage.delete(key)
+    ready_key = config.ready_key(name)
+    result: dict[str, Any] = {"endpoints": endpoints, "users_unresolved": unresolved, "parts": len(parts)}
+    if parts:
+        import_storage.put_json(
+            ready_key,
+            {
+                "segment_name": name,
+                "s3_url": import_storage.url(folder),
+                "parts": len(parts),
+                "endpoints": endpoints,
+                "users": record["users"],
+                "unresolved": unresolved,
+                "job_arn": config.job_arn,
+                "query": record["query"],
+            },
+        )
+        result["files"] = {"export": storage.url(record["export_key"]), "import": import_storage.url(ready_key)}
+    else:
+        import_storage.delete(ready_key)
+        result["note"] = "no endpoint resolved: nothing to import"
+    return result
+
+
+def notification(summary: dict[str, Any]) -> tuple[str, str]:
+    """(subject ≤ 100 chars, plain-text body) for the SNS message."""
+    totals = summary["totals"]
+    subject = f"Segments ready: {summary['job_name']} ({totals['segments']} segments, {totals['errors']} errors)"
+    lines = [
+        f"Batch segment job {summary['job_name']} ({summary['job_arn']}) post-processed.",
+        f"Summary: {summary['summary_file']}",
+        "",
+    ]
+    for seg in summary["segments"]:
+        line = f"- line {seg['line']} [{seg['status']}] {seg['segment_name'] or '-'}: {seg['users']} users"
+        if summary["pinpoint"] and seg["endpoints"] is not None:
+            line += f", {seg['endpoints']} endpoints, {seg['users_unresolved']} users without endpoint"
+        if seg.get("error"):
+            line += f" — {seg['error']}"
+        lines.append(line)
+    return subject[:100], "\n".join(lines)
+
+
+def resolve_chunk(
+    item: dict[str, Any],
+    storage: Storage,
+    import_storage: Storage,
+    lookup: Callable[[str], list[str]],
+    concurrency: int,
+    check_clock: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """One manifest item: chunk ids → endpoint ids → part CSV (header ``Id``) + stats JSON. Counts only out.
+
+    A chunk without any endpoint writes no part (an import of a header-only file would fail) and removes a
+    part left at that key by an earlier run.
+    """
+    from contextual_targeting.core.endpoints import read_user_ids, resolve_ids
+
+    part = import_storage.open_write(item["part_key"])
+    part.write(b"Id\n")
+    stream = storage.open_read(item["chunk_key"])
+    try:
+        users, endpoints, unresolved = resolve_ids(
+            read_user_ids(stream),
+            lookup,
+            lambda ids: part.write(encode_csv_rows(ids)),
+            concurrency=concurrency,
+            check_clock=check_clock,
+        )
+    except BaseException:
+        part.abort()
+        raise
+    finally:
+        stream.close()
+    if endpoints:
+        part.close()
+    else:
+        part.abort()
+        import_storage.delete(item["part_key"])
+    stats = {
+        "segment": item["segment"],
+        "index": item["index"],
+        "users": users,
+        "endpoints": endpoints,
+        "users_unresolved": unresolved,
+        "part_key": item["part_key"] if endpoints else None,
+    }
+    storage.put_json(item["stats_key"], stats)
+    return stats
