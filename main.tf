@@ -1,0 +1,94 @@
+# Root module: composes the base modules (storage, events, the Pinpoint app) and the workflow modules.
+# Workflow modules receive the values listed in DEVELOPERS.md, "Root module inputs for workflow modules".
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  project = "contextual-targeting"
+
+  # Project tags first so a caller's var.tags can override them.
+  tags = merge({ Project = local.project, NamePrefix = var.name_prefix }, var.tags)
+
+  # Toggles, combined once.
+  create_pinpoint_app = var.pinpoint_enabled && var.pinpoint_application_id == null
+  # null when Pinpoint is disabled; the given id; or the id of the app created below.
+  pinpoint_application_id = var.pinpoint_enabled ? coalesce(var.pinpoint_application_id, one(aws_pinpoint_app.this[*].application_id)) : null
+
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+
+  pinpoint_application_arn = local.pinpoint_application_id == null ? null : "arn:${local.partition}:mobiletargeting:${local.region}:${local.account_id}:apps/${local.pinpoint_application_id}"
+
+  # Powertools for AWS Lambda (Python) v3, python3.13 / arm64, published by AWS in every commercial and China
+  # region (docs.powertools.aws.dev/lambda/python/latest/#lambda-layer). These are AWS's public publisher
+  # accounts, not this deployment's; other partitions must set var.powertools_layer_arn.
+  powertools_layer_publishers = { "aws" = "017000801446", "aws-cn" = "498634801083" }
+  powertools_layer_version    = 27
+  powertools_layer_arn = coalesce(
+    var.powertools_layer_arn,
+    "arn:${local.partition}:lambda:${local.region}:${lookup(local.powertools_layer_publishers, local.partition, local.powertools_layer_publishers["aws"])}:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:${local.powertools_layer_version}",
+  )
+
+  lambda_package_dir = coalesce(var.lambda_package_dir, "${path.module}/build")
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  name_prefix                       = var.name_prefix
+  kms_key_arn                       = var.kms_key_arn
+  batch_output_retention_days       = var.batch_output_retention_days
+  noncurrent_version_retention_days = var.noncurrent_version_retention_days
+  tags                              = local.tags
+}
+
+module "events" {
+  source = "./modules/events"
+
+  name_prefix                  = var.name_prefix
+  kms_key_arn                  = var.kms_key_arn
+  notification_emails          = var.notification_emails
+  event_archive_retention_days = var.event_archive_retention_days
+  tags                         = local.tags
+}
+
+resource "aws_pinpoint_app" "this" {
+  count = local.create_pinpoint_app ? 1 : 0
+
+  name = var.name_prefix
+  tags = local.tags
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Workflow modules. Add one `module` block per workflow in its marked slot; pass the inputs listed in
+# DEVELOPERS.md ("Root module inputs for workflow modules"), e.g.
+#
+#   name_prefix            = var.name_prefix
+#   tags                   = local.tags
+#   data_bucket_name       = module.storage.data_bucket_name
+#   data_bucket_arn        = module.storage.data_bucket_arn
+#   segment_bucket_name    = module.storage.segment_bucket_name
+#   segment_bucket_arn     = module.storage.segment_bucket_arn
+#   segment_import_prefix  = var.segment_import_prefix
+#   event_bus_name         = module.events.event_bus_name
+#   event_bus_arn          = module.events.event_bus_arn
+#   notification_topic_arn = module.events.notification_topic_arn
+#   kms_key_arn            = var.kms_key_arn
+#   log_retention_days     = var.log_retention_days
+#   powertools_layer_arn   = local.powertools_layer_arn
+#   lambda_package_dir     = local.lambda_package_dir
+#
+# Pinpoint-only modules use `count = var.pinpoint_enabled ? 1 : 0` and local.pinpoint_application_id.
+# ---------------------------------------------------------------------------------------------------------------
+
+# >>> module "training_workflow"
+# <<< module "training_workflow"
+
+# >>> module "segment_postprocessing"
+# <<< module "segment_postprocessing"
+
+# >>> module "pinpoint_import"
+# <<< module "pinpoint_import"

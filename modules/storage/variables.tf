@@ -1,0 +1,59 @@
+variable "name_prefix" {
+  description = "Prefix of the bucket names: `<name_prefix>-data-<account>-<region>` and `<name_prefix>-segments-<account>-<region>`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-24 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key ARN for SSE-KMS (with S3 bucket keys). null: SSE-S3 (AES256)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "work_retention_days" {
+  description = "Days after which scratch objects under work/ in the data bucket expire."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.work_retention_days >= 1 && floor(var.work_retention_days) == var.work_retention_days
+    error_message = "work_retention_days must be a whole number of days >= 1."
+  }
+}
+
+variable "batch_output_retention_days" {
+  description = "Days after which objects under batch/ in the data bucket (batch segment job inputs and outputs) expire."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.batch_output_retention_days >= 1 && floor(var.batch_output_retention_days) == var.batch_output_retention_days
+    error_message = "batch_output_retention_days must be a whole number of days >= 1."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Days after which noncurrent object versions expire (both buckets)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
+    error_message = "noncurrent_version_retention_days must be a whole number of days >= 1."
+  }
+}
+
+variable "tags" {
+  description = "Tags merged onto the buckets (on top of the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}

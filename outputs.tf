@@ -1,0 +1,68 @@
+output "data_bucket_name" {
+  description = "Data bucket: train/ (uploads start training), batch/, segments/ (the S3 export), work/."
+  value       = module.storage.data_bucket_name
+}
+
+output "data_bucket_arn" {
+  description = "ARN of the data bucket."
+  value       = module.storage.data_bucket_arn
+}
+
+output "segment_bucket_name" {
+  description = "Segment import bucket (Pinpoint import files under segment_import_prefix)."
+  value       = module.storage.segment_bucket_name
+}
+
+output "segment_bucket_arn" {
+  description = "ARN of the segment import bucket."
+  value       = module.storage.segment_bucket_arn
+}
+
+output "event_bus_name" {
+  description = "Name of the custom event bus (Personalize state change events)."
+  value       = module.events.event_bus_name
+}
+
+output "event_bus_arn" {
+  description = "ARN of the custom event bus."
+  value       = module.events.event_bus_arn
+}
+
+output "event_archive_arn" {
+  description = "ARN of the custom event bus archive (replay)."
+  value       = module.events.event_archive_arn
+}
+
+output "notification_topic_arn" {
+  description = "ARN of the SNS notification topic."
+  value       = module.events.notification_topic_arn
+}
+
+output "pinpoint_application_id" {
+  description = "Pinpoint application id segments are imported into (created or given); null when pinpoint_enabled is false."
+  value       = local.pinpoint_application_id
+}
+
+output "pinpoint_application_arn" {
+  description = "ARN of the Pinpoint application; null when pinpoint_enabled is false."
+  value       = local.pinpoint_application_arn
+}
+
+output "powertools_layer_arn" {
+  description = "Powertools for AWS Lambda (Python) layer ARN the functions use."
+  value       = local.powertools_layer_arn
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# State machine ARNs: each workflow adds its output(s) in its marked slot, e.g.
+#   output "training_state_machine_arn" { description = "..." value = module.training_workflow.state_machine_arn }
+# ---------------------------------------------------------------------------------------------------------------
+
+# >>> outputs "training_workflow"
+# <<< outputs "training_workflow"
+
+# >>> outputs "segment_postprocessing"
+# <<< outputs "segment_postprocessing"
+
+# >>> outputs "pinpoint_import"
+# <<< outputs "pinpoint_import"

@@ -1,0 +1,148 @@
+variable "name_prefix" {
+  description = "Prefix of every physical name (buckets, bus, topic, functions, roles, state machines), so two deployments can share an account. 3-24 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. 24 keeps `<prefix>-segments-<account>-<region>` within S3's 63 characters in every region."
+  type        = string
+  default     = "contextual-targeting"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--") && !startswith(var.name_prefix, "xn-") && !startswith(var.name_prefix, "sthree-")
+    error_message = "name_prefix must be 3-24 characters of lowercase letters, digits and single hyphens, start with a letter, not end with a hyphen, and not start with the reserved S3 prefixes \"xn-\" or \"sthree-\"."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy into. null uses the standard AWS configuration chain (AWS_REGION, the profile's region)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.region == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must look like an AWS region code, e.g. \"eu-west-1\"."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource through the provider's default_tags (merged over the project tags)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.tags) : !startswith(lower(key), "aws:")])
+    error_message = "Tag keys must not start with the reserved \"aws:\" prefix."
+  }
+}
+
+variable "notification_emails" {
+  description = "E-mail addresses subscribed to the notification topic (each must confirm the subscription e-mail)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for email in var.notification_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
+    error_message = "Every notification_emails entry must be an e-mail address (name@domain.tld)."
+  }
+
+  validation {
+    condition     = length(distinct(var.notification_emails)) == length(var.notification_emails)
+    error_message = "notification_emails must not contain duplicates."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key for the buckets (SSE-KMS with bucket keys), the SNS topic, the event bus and its archive. null: SSE-S3 for the buckets, the AWS managed key alias/aws/sns for the topic, AWS owned keys for EventBridge. The key policy must let the services use it (see examples/complete)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), not an alias."
+  }
+}
+
+variable "pinpoint_enabled" {
+  description = "Deploy the Amazon Pinpoint destination. Pinpoint's engagement features reached end of support on 2026-10-30: set false in accounts without a Pinpoint project (the S3 export keeps working)."
+  type        = bool
+  default     = true
+}
+
+variable "pinpoint_application_id" {
+  description = "Existing Pinpoint application (project) id to import segments into. null with pinpoint_enabled creates a new aws_pinpoint_app."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pinpoint_application_id == null || can(regex("^[a-f0-9]{32}$", var.pinpoint_application_id))
+    error_message = "pinpoint_application_id must be a Pinpoint application id (32 lowercase hex characters)."
+  }
+}
+
+variable "segment_import_prefix" {
+  description = "Key prefix in the segment import bucket that the Pinpoint import workflow watches. Must end with \"/\"."
+  type        = string
+  default     = "pinpoint/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$", var.segment_import_prefix))
+    error_message = "segment_import_prefix must be a relative S3 key prefix ending with \"/\" (e.g. \"pinpoint/\"), without a leading \"/\" or empty path segments."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every CloudWatch log group the modules create (Lambda and Step Functions)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "powertools_layer_arn" {
+  description = "ARN of the Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64. null uses AWS's public layer in the deployment region (aws and aws-cn partitions); set it in other partitions or to pin another version."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.powertools_layer_arn == null || can(regex("^arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be a Lambda layer version ARN (arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>)."
+  }
+}
+
+variable "lambda_package_dir" {
+  description = "Directory holding the Lambda zips written by `make build` (<function>.zip). null uses build/ next to this root module."
+  type        = string
+  default     = null
+}
+
+variable "batch_output_retention_days" {
+  description = "Days after which objects under batch/ in the data bucket (batch segment job inputs and outputs) expire."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.batch_output_retention_days >= 1 && floor(var.batch_output_retention_days) == var.batch_output_retention_days
+    error_message = "batch_output_retention_days must be a whole number of days >= 1."
+  }
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Days after which noncurrent object versions expire in both buckets."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_retention_days >= 1 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
+    error_message = "noncurrent_version_retention_days must be a whole number of days >= 1."
+  }
+}
+
+variable "event_archive_retention_days" {
+  description = "Days the custom event bus archive keeps events for replay (0 keeps them indefinitely)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.event_archive_retention_days >= 0 && floor(var.event_archive_retention_days) == var.event_archive_retention_days
+    error_message = "event_archive_retention_days must be a whole number >= 0 (0 = indefinitely)."
+  }
+}
