@@ -1,0 +1,815 @@
+"""A stateful Amazon Personalize control plane for tests and the local runtime.
+
+Covers what the training workflow uses: dataset groups, schemas, datasets, dataset import jobs, solutions, solution
+versions, batch segment jobs (Create/Describe/List, a few Deletes), plus DescribeRecipe.
+
+Behaviour modelled on the service:
+- ARNs in the real format (``dataset-group/<name>``, ``schema/<name>``, ``dataset/<group>/<TYPE>``,
+  ``dataset-import-job/<name>``, ``solution/<name>``, ``solution/<name>/<id>``, ``batch-segment-job/<name>``);
+- asynchronous resources go ``CREATE PENDING`` → ``CREATE IN_PROGRESS`` → ``ACTIVE`` / ``CREATE FAILED``, one step
+  every ``describes_per_step`` Describe calls on that resource (``0``: terminal at creation);
+- the work happens when a resource reaches its terminal state: an import job reads its CSV file (or every CSV under
+  a folder) from S3 and checks it against the dataset's Avro schema (header, required fields, types), failing with
+  a ``failureReason`` as Personalize does; a solution version checks the minimum data and fits the scorer
+  (``contextual_targeting.local.scoring.fit`` unless another is given); a batch segment job reads its JSON-lines
+  input and writes ``<output path><input file name>.out`` with one
+  ``{"input": {...}, "output": {"usersList": [...]}, "error": null}`` line per query;
+- errors with the real codes: ``ResourceAlreadyExistsException``, ``ResourceNotFoundException``,
+  ``InvalidInputException``, ``LimitExceededException``, ``ResourceInUseException``.
+
+S3 is read and written through a boto3 client, so inside ``mock_aws`` it is moto's S3.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from contextual_targeting.local import scoring
+from contextual_targeting.local.emulation import ServiceEmulator, ServiceError
+
+PENDING, IN_PROGRESS, ACTIVE, FAILED = "CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"
+IN_FLIGHT = (PENDING, IN_PROGRESS)
+
+DATASET_TYPES = {"INTERACTIONS": ("USER_ID", "ITEM_ID", "TIMESTAMP"), "ITEMS": ("ITEM_ID",), "USERS": ("USER_ID",)}
+SEGMENT_RECIPES = {"aws-item-attribute-affinity", "aws-item-affinity"}
+RECIPES = {
+    "aws-item-attribute-affinity": "USER_SEGMENTATION",
+    "aws-item-affinity": "USER_SEGMENTATION",
+    "aws-user-personalization": "USER_PERSONALIZATION",
+    "aws-user-personalization-v2": "USER_PERSONALIZATION",
+    "aws-personalized-ranking": "PERSONALIZED_RANKING",
+    "aws-personalized-ranking-v2": "PERSONALIZED_RANKING",
+    "aws-similar-items": "RELATED_ITEMS",
+    "aws-sims": "RELATED_ITEMS",
+    "aws-popularity-count": "USER_PERSONALIZATION",
+    "aws-trending-now": "USER_PERSONALIZATION",
+    "aws-next-best-action": "PERSONALIZED_ACTIONS",
+}
+MAX_BATCH_SEGMENT_RESULTS = 5_000_000
+ID_MAX_LENGTH = 256
+TEXTUAL_MAX_LENGTH = 20_000
+CATEGORICAL_MAX_LENGTH = 1_000
+MAX_NAME_LENGTH = 63
+_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
+
+DEFAULT_LIMITS = {
+    "dataset_groups": 500,
+    "schemas": 500,
+    "solutions_per_dataset_group": 10,
+    "import_jobs_in_progress": 5,  # per dataset group
+    "solution_versions_in_progress": 20,
+    "batch_segment_jobs_in_progress": 5,
+    "min_interactions": 1000,
+    "min_users_with_two_interactions": 25,
+}
+
+Fit = Callable[[Iterable[Mapping[str, str]], Iterable[Mapping[str, str]]], scoring.SegmentModel]
+
+
+@dataclass
+class _Resource:
+    """One Personalize resource: its describe shape (``fields``) and status progression."""
+
+    kind: str
+    arn: str
+    fields: dict[str, Any]
+    steps: list[str] = field(default_factory=list)  # statuses still to come before the terminal one
+    describes: int = 0
+    finished: bool = False
+
+    @property
+    def status(self) -> str:
+        return str(self.fields.get("status", ""))
+
+
+class PersonalizeEmulator(ServiceEmulator):
+    service_name = "personalize"
+    validation_error_code = "InvalidInputException"
+
+    def __init__(
+        self,
+        *,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        partition: str = "aws",
+        describes_per_step: int = 1,
+        fit: Fit | None = None,
+        limits: Mapping[str, int] | None = None,
+        s3_client: Any = None,
+    ) -> None:
+        super().__init__()
+        self.region = region
+        self.account_id = account_id
+        self.partition = partition
+        self.describes_per_step = describes_per_step
+        self.fit: Fit = fit or scoring.fit
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self._s3 = s3_client
+        self.resources: dict[str, _Resource] = {}  # by ARN, in creation order
+        self.models: dict[str, scoring.SegmentModel] = {}  # solution version ARN -> model
+        self._imported: dict[str, list[str]] = {}  # dataset ARN -> imported data locations
+        self._injected_failures: dict[str, list[str]] = {}
+        self._sequence = 0
+
+    def handle(self, operation: Any, params: dict[str, Any]) -> dict[str, Any]:
+        # botocore checks lengths and types; the service also checks name patterns
+        for key in ("name", "jobName"):
+            value = params.get(key)
+            if isinstance(value, str) and (len(value) > MAX_NAME_LENGTH or not _NAME.match(value)):
+                raise ServiceError(
+                    "InvalidInputException",
+                    f"1 validation error detected: Value '{value}' at '{key}' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {MAX_NAME_LENGTH} and satisfy regular expression "
+                    f"pattern: {_NAME.pattern}",
+                )
+        return super().handle(operation, params)
+
+    # ------------------------------------------------------------------ helpers
+    def arn(self, resource: str) -> str:
+        return f"arn:{self.partition}:personalize:{self.region}:{self.account_id}:{resource}"
+
+    def s3(self) -> Any:
+        if self._s3 is None:
+            import boto3
+
+            self._s3 = boto3.client("s3", region_name=self.region)
+        return self._s3
+
+    def inject_failure(self, kind: str, reason: str) -> None:
+        """Make the next resource of ``kind`` (e.g. ``solution-version``) end ``CREATE FAILED`` with ``reason``."""
+        self._injected_failures.setdefault(kind, []).append(reason)
+
+    def of_kind(self, kind: str) -> list[_Resource]:
+        return [r for r in self.resources.values() if r.kind == kind]
+
+    def _get(self, kind: str, arn: str) -> _Resource:
+        resource = self.resources.get(arn)
+        if resource is None or resource.kind != kind:
+            raise ServiceError("ResourceNotFoundException", f"Could not find resource with ARN {arn}.")
+        return resource
+
+    def _exists(self, arn: str, what: str) -> None:
+        if arn in self.resources:
+            raise ServiceError("ResourceAlreadyExistsException", f"{what} with ARN {arn} already exists.")
+
+    def _limit(self, name: str, current: int, what: str) -> None:
+        if current >= self.limits[name]:
+            raise ServiceError("LimitExceededException", f"{what}: the limit of {self.limits[name]} is reached.")
+
+    def _new(self, kind: str, arn: str, fields: dict[str, Any], *, asynchronous: bool = True) -> _Resource:
+        now = self.now()
+        fields = {**fields, "creationDateTime": now, "lastUpdatedDateTime": now}
+        resource = _Resource(kind, arn, fields)
+        if asynchronous:
+            fields["status"] = PENDING
+            resource.steps = [IN_PROGRESS]
+        self.resources[arn] = resource
+        if asynchronous and self.describes_per_step <= 0:
+            self._finish(resource)
+        return resource
+
+    def _advance(self, resource: _Resource) -> None:
+        """A Describe call: move one status step every ``describes_per_step`` calls."""
+        if resource.finished or "status" not in resource.fields:
+            return
+        resource.describes += 1
+        if resource.describes < self.describes_per_step:
+            return
+        resource.describes = 0
+        if resource.steps:
+            resource.fields["status"] = resource.steps.pop(0)
+            resource.fields["lastUpdatedDateTime"] = self.now()
+        else:
+            self._finish(resource)
+
+    def _finish(self, resource: _Resource) -> None:
+        injected = self._injected_failures.get(resource.kind)
+        failure: str | None
+        if injected:
+            failure = injected.pop(0)
+        else:
+            finisher = getattr(self, f"_finish_{resource.kind.replace('-', '_')}", None)
+            failure = finisher(resource) if finisher else None
+        resource.steps = []
+        resource.finished = True
+        resource.fields["status"] = FAILED if failure else ACTIVE
+        if failure:
+            resource.fields["failureReason"] = failure
+        resource.fields["lastUpdatedDateTime"] = self.now()
+
+    def _describe(self, kind: str, arn: str) -> dict[str, Any]:
+        resource = self._get(kind, arn)
+        self._advance(resource)
+        return dict(resource.fields)
+
+    @staticmethod
+    def _page(items: list[dict[str, Any]], params: Mapping[str, Any], key: str) -> dict[str, Any]:
+        start = int(params.get("nextToken") or 0)
+        size = int(params.get("maxResults") or 100)
+        page: dict[str, Any] = {key: items[start : start + size]}
+        if start + size < len(items):
+            page["nextToken"] = str(start + size)
+        return page
+
+    def _summaries(self, kind: str, keys: tuple[str, ...], where: Callable[[_Resource], bool]) -> list[dict[str, Any]]:
+        return [
+            {k: r.fields[k] for k in keys if k in r.fields}
+            for r in sorted(self.of_kind(kind), key=lambda r: r.fields["creationDateTime"], reverse=True)
+            if where(r)
+        ]
+
+    def _next_id(self, seed: str) -> str:
+        self._sequence += 1
+        return hashlib.sha256(f"{seed}#{self._sequence}".encode()).hexdigest()[:8]
+
+    # ------------------------------------------------------------------ dataset groups
+    def op_CreateDatasetGroup(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = self.arn(f"dataset-group/{params['name']}")
+        self._exists(arn, "Dataset group")
+        self._limit("dataset_groups", len(self.of_kind("dataset-group")), "Dataset groups")
+        fields = {"name": params["name"], "datasetGroupArn": arn}
+        for key in ("roleArn", "kmsKeyArn", "domain"):
+            if key in params:
+                fields[key] = params[key]
+        self._new("dataset-group", arn, fields)
+        return {"datasetGroupArn": arn, **({"domain": params["domain"]} if "domain" in params else {})}
+
+    def op_DescribeDatasetGroup(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"datasetGroup": self._describe("dataset-group", params["datasetGroupArn"])}
+
+    def op_ListDatasetGroups(self, params: dict[str, Any]) -> dict[str, Any]:
+        keys = ("name", "datasetGroupArn", "status", "creationDateTime", "lastUpdatedDateTime", "failureReason")
+        return self._page(self._summaries("dataset-group", keys, lambda r: True), params, "datasetGroups")
+
+    def op_DeleteDatasetGroup(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self._get("dataset-group", params["datasetGroupArn"])
+        children = [
+            r
+            for r in self.resources.values()
+            if r.kind in ("dataset", "solution") and r.fields["datasetGroupArn"] == group.arn
+        ]
+        if children:
+            raise ServiceError(
+                "ResourceInUseException",
+                f"Dataset group {group.arn} has {len(children)} datasets or solutions; delete them first.",
+            )
+        del self.resources[group.arn]
+        return {}
+
+    # ------------------------------------------------------------------ schemas
+    def op_CreateSchema(self, params: dict[str, Any]) -> dict[str, Any]:
+        arn = self.arn(f"schema/{params['name']}")
+        self._exists(arn, "Schema")
+        self._limit("schemas", len(self.of_kind("schema")), "Schemas")
+        _parse_schema(params["schema"])
+        fields = {"name": params["name"], "schemaArn": arn, "schema": params["schema"]}
+        if "domain" in params:
+            fields["domain"] = params["domain"]
+        self._new("schema", arn, fields, asynchronous=False)
+        return {"schemaArn": arn}
+
+    def op_DescribeSchema(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"schema": self._describe("schema", params["schemaArn"])}
+
+    def op_ListSchemas(self, params: dict[str, Any]) -> dict[str, Any]:
+        keys = ("name", "schemaArn", "creationDateTime", "lastUpdatedDateTime", "domain")
+        return self._page(self._summaries("schema", keys, lambda r: True), params, "schemas")
+
+    def op_DeleteSchema(self, params: dict[str, Any]) -> dict[str, Any]:
+        schema = self._get("schema", params["schemaArn"])
+        if any(r.fields.get("schemaArn") == schema.arn for r in self.of_kind("dataset")):
+            raise ServiceError("ResourceInUseException", f"Schema {schema.arn} is used by a dataset.")
+        del self.resources[schema.arn]
+        return {}
+
+    # ------------------------------------------------------------------ datasets
+    def op_CreateDataset(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self._get("dataset-group", params["datasetGroupArn"])
+        schema = self._get("schema", params["schemaArn"])
+        dataset_type = params["datasetType"].upper()
+        if dataset_type not in DATASET_TYPES:
+            raise ServiceError(
+                "InvalidInputException",
+                f"Dataset type {params['datasetType']} is not supported; use one of {', '.join(DATASET_TYPES)}.",
+            )
+        fields = {f["name"].upper() for f in _parse_schema(schema.fields["schema"])}
+        missing = [f for f in DATASET_TYPES[dataset_type] if f not in fields]
+        if missing:
+            raise ServiceError(
+                "InvalidInputException",
+                f"Schema {schema.arn} is not valid for dataset type {dataset_type}: "
+                f"missing required field(s) {', '.join(missing)}.",
+            )
+        arn = self.arn(f"dataset/{group.fields['name']}/{dataset_type}")
+        if arn in self.resources:
+            raise ServiceError(
+                "ResourceAlreadyExistsException",
+                f"A dataset of type {dataset_type} already exists in dataset group {group.arn}: {arn}.",
+            )
+        if group.status != ACTIVE:
+            raise ServiceError("ResourceInUseException", f"Dataset group {group.arn} is not ACTIVE ({group.status}).")
+        self._new(
+            "dataset",
+            arn,
+            {
+                "name": params["name"],
+                "datasetArn": arn,
+                "datasetGroupArn": group.arn,
+                "datasetType": dataset_type,
+                "schemaArn": schema.arn,
+            },
+        )
+        return {"datasetArn": arn}
+
+    def op_DescribeDataset(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"dataset": self._describe("dataset", params["datasetArn"])}
+
+    def op_ListDatasets(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = params.get("datasetGroupArn")
+        keys = ("name", "datasetArn", "datasetType", "status", "creationDateTime", "lastUpdatedDateTime")
+        rows = self._summaries("dataset", keys, lambda r: group in (None, r.fields["datasetGroupArn"]))
+        return self._page(rows, params, "datasets")
+
+    def op_DeleteDataset(self, params: dict[str, Any]) -> dict[str, Any]:
+        dataset = self._get("dataset", params["datasetArn"])
+        if any(
+            r.fields["datasetArn"] == dataset.arn and r.status in IN_FLIGHT for r in self.of_kind("dataset-import-job")
+        ):
+            raise ServiceError("ResourceInUseException", f"Dataset {dataset.arn} has an import job in progress.")
+        del self.resources[dataset.arn]
+        self._imported.pop(dataset.arn, None)
+        return {}
+
+    # ------------------------------------------------------------------ dataset import jobs
+    def op_CreateDatasetImportJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        dataset = self._get("dataset", params["datasetArn"])
+        arn = self.arn(f"dataset-import-job/{params['jobName']}")
+        self._exists(arn, "Dataset import job")
+        if not params["dataSource"].get("dataLocation", "").startswith("s3://"):
+            raise ServiceError("InvalidInputException", "dataSource.dataLocation must be an s3:// path.")
+        if dataset.status != ACTIVE:
+            raise ServiceError("ResourceInUseException", f"Dataset {dataset.arn} is not ACTIVE ({dataset.status}).")
+        group_arn = dataset.fields["datasetGroupArn"]
+        in_flight = [
+            r
+            for r in self.of_kind("dataset-import-job")
+            if r.status in IN_FLIGHT and self.resources[r.fields["datasetArn"]].fields["datasetGroupArn"] == group_arn
+        ]
+        if any(r.fields["datasetArn"] == dataset.arn for r in in_flight):
+            raise ServiceError(
+                "ResourceInUseException", f"Dataset {dataset.arn} already has an import job in progress."
+            )
+        self._limit("import_jobs_in_progress", len(in_flight), "Dataset import jobs in progress")
+        fields = {
+            "jobName": params["jobName"],
+            "datasetImportJobArn": arn,
+            "datasetArn": dataset.arn,
+            "dataSource": {"dataLocation": params["dataSource"]["dataLocation"]},
+            "importMode": params.get("importMode", "FULL"),
+            "publishAttributionMetricsToS3": bool(params.get("publishAttributionMetricsToS3", False)),
+        }
+        if "roleArn" in params:
+            fields["roleArn"] = params["roleArn"]
+        self._new("dataset-import-job", arn, fields)
+        return {"datasetImportJobArn": arn}
+
+    def op_DescribeDatasetImportJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"datasetImportJob": self._describe("dataset-import-job", params["datasetImportJobArn"])}
+
+    def op_ListDatasetImportJobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        dataset = params.get("datasetArn")
+        keys = (
+            "datasetImportJobArn",
+            "jobName",
+            "status",
+            "creationDateTime",
+            "lastUpdatedDateTime",
+            "failureReason",
+            "importMode",
+        )
+        rows = self._summaries("dataset-import-job", keys, lambda r: dataset in (None, r.fields["datasetArn"]))
+        return self._page(rows, params, "datasetImportJobs")
+
+    def _finish_dataset_import_job(self, job: _Resource) -> str | None:
+        dataset = self.resources.get(job.fields["datasetArn"])
+        if dataset is None:
+            return "The dataset was deleted."
+        schema = self.resources[dataset.fields["schemaArn"]].fields["schema"]
+        location = job.fields["dataSource"]["dataLocation"]
+        try:
+            rows = 0
+            for _ in self._read_csv(location, _parse_schema(schema)):
+                rows += 1
+        except _ImportError as exc:
+            return str(exc)
+        if rows == 0:
+            return f"Input data at {location} has no records."
+        if job.fields["importMode"] == "FULL":
+            self._imported[dataset.arn] = [location]
+        else:
+            self._imported.setdefault(dataset.arn, []).append(location)
+        return None
+
+    def _objects(self, location: str) -> list[tuple[str, str]]:
+        match = re.match(r"^s3://([^/]+)/(.*)$", location)
+        if match is None:
+            raise _ImportError(f"Invalid S3 path {location}.")
+        bucket, key = match.groups()
+        s3 = self.s3()
+        try:
+            if key.endswith("/") or key == "":
+                keys: list[str] = []
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+                    keys.extend(obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
+                if not keys:
+                    raise _ImportError(f"No files found at {location}.")
+                return [(bucket, k) for k in sorted(keys)]
+            s3.head_object(Bucket=bucket, Key=key)
+        except _ImportError:
+            raise
+        except Exception as exc:  # S3 errors surface as the job's failure reason
+            raise _ImportError(f"Could not access {location}: {exc}") from exc
+        return [(bucket, key)]
+
+    def _read_csv(self, location: str, schema_fields: list[dict[str, Any]]) -> Iterator[dict[str, str]]:
+        """Rows of the CSV file(s) at ``location``, checked against the schema like Personalize's import."""
+        by_name = {f["name"].upper(): f for f in schema_fields}
+        for bucket, key in self._objects(location):
+            body = self.s3().get_object(Bucket=bucket, Key=key)["Body"]
+            text = io.TextIOWrapper(body, encoding="utf-8", newline="")
+            reader = csv.reader(text)
+            where = f"s3://{bucket}/{key}"
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise _ImportError(f"Input CSV {where} is empty.") from None
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise _ImportError(f"Input CSV {where} could not be parsed: {exc}") from None
+            columns = [c.strip() for c in header]
+            unknown = [c for c in columns if c.upper() not in by_name]
+            if unknown:
+                raise _ImportError(
+                    f"Input CSV {where} has column(s) that are not in the schema: [{', '.join(unknown)}]."
+                )
+            present = {c.upper() for c in columns}
+            missing = [f["name"] for name, f in by_name.items() if name not in present and not _nullable(f)]
+            if missing:
+                raise _ImportError(f"Input CSV {where} is missing the following columns: [{', '.join(missing)}].")
+            line = 1
+            try:
+                for line, values in enumerate(reader, start=2):
+                    if not values:
+                        continue
+                    if len(values) != len(columns):
+                        raise _ImportError(
+                            f"Input CSV {where} line {line}: expected {len(columns)} values, found {len(values)}."
+                        )
+                    for column, value in zip(columns, values, strict=True):
+                        problem = _check_value(by_name[column.upper()], value)
+                        if problem:
+                            raise _ImportError(f"Input CSV {where} line {line}, column {column}: {problem}.")
+                    yield dict(zip(columns, values, strict=True))
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise _ImportError(f"Input CSV {where} line {line} could not be parsed: {exc}") from None
+
+    def _dataset_rows(self, group_arn: str, dataset_type: str) -> Iterator[dict[str, str]] | None:
+        dataset_arn = self.arn(f"dataset/{self.resources[group_arn].fields['name']}/{dataset_type}")
+        locations = self._imported.get(dataset_arn)
+        if not locations or dataset_arn not in self.resources:
+            return None
+        schema = _parse_schema(self.resources[self.resources[dataset_arn].fields["schemaArn"]].fields["schema"])
+
+        def rows() -> Iterator[dict[str, str]]:
+            for location in locations:
+                yield from self._read_csv(location, schema)
+
+        return rows()
+
+    # ------------------------------------------------------------------ solutions
+    def op_CreateSolution(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self._get("dataset-group", params["datasetGroupArn"])
+        arn = self.arn(f"solution/{params['name']}")
+        self._exists(arn, "Solution")
+        recipe_arn = params.get("recipeArn")
+        if recipe_arn is None and not params.get("performAutoML"):
+            raise ServiceError("InvalidInputException", "recipeArn is required unless performAutoML is true.")
+        if recipe_arn is not None:
+            self._recipe(recipe_arn)
+        if group.status != ACTIVE:
+            raise ServiceError("ResourceInUseException", f"Dataset group {group.arn} is not ACTIVE ({group.status}).")
+        solutions = [r for r in self.of_kind("solution") if r.fields["datasetGroupArn"] == group.arn]
+        self._limit("solutions_per_dataset_group", len(solutions), "Solutions in the dataset group")
+        fields: dict[str, Any] = {
+            "name": params["name"],
+            "solutionArn": arn,
+            "datasetGroupArn": group.arn,
+            "performHPO": bool(params.get("performHPO", False)),
+            "performAutoML": bool(params.get("performAutoML", False)),
+        }
+        for key in ("recipeArn", "eventType", "solutionConfig"):
+            if key in params:
+                fields[key] = params[key]
+        self._new("solution", arn, fields)
+        return {"solutionArn": arn}
+
+    def op_DescribeSolution(self, params: dict[str, Any]) -> dict[str, Any]:
+        solution = self._describe("solution", params["solutionArn"])
+        versions = [v for v in self.of_kind("solution-version") if v.fields["solutionArn"] == params["solutionArn"]]
+        if versions:
+            latest = versions[-1].fields
+            keys = ("solutionVersionArn", "status", "trainingMode", "creationDateTime", "lastUpdatedDateTime")
+            solution["latestSolutionVersion"] = {k: latest[k] for k in (*keys, "failureReason") if k in latest}
+        return {"solution": solution}
+
+    def op_ListSolutions(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = params.get("datasetGroupArn")
+        keys = ("name", "solutionArn", "status", "creationDateTime", "lastUpdatedDateTime", "recipeArn")
+        rows = self._summaries("solution", keys, lambda r: group in (None, r.fields["datasetGroupArn"]))
+        return self._page(rows, params, "solutions")
+
+    def op_DeleteSolution(self, params: dict[str, Any]) -> dict[str, Any]:
+        solution = self._get("solution", params["solutionArn"])
+        if any(
+            v.fields["solutionArn"] == solution.arn and v.status in IN_FLIGHT for v in self.of_kind("solution-version")
+        ):
+            raise ServiceError("ResourceInUseException", f"Solution {solution.arn} has a solution version in progress.")
+        del self.resources[solution.arn]
+        return {}
+
+    def _recipe(self, recipe_arn: str) -> str:
+        name = recipe_arn.rsplit("/", 1)[-1]
+        if not recipe_arn.startswith(f"arn:{self.partition}:personalize:::recipe/") or name not in RECIPES:
+            raise ServiceError("ResourceNotFoundException", f"Could not find resource with ARN {recipe_arn}.")
+        return name
+
+    def op_DescribeRecipe(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = self._recipe(params["recipeArn"])
+        epoch = dt.datetime(2019, 6, 10, tzinfo=dt.UTC)
+        recipe = {
+            "name": name,
+            "recipeArn": params["recipeArn"],
+            "algorithmArn": f"arn:{self.partition}:personalize:::algorithm/{name}",
+            "status": ACTIVE,
+            "description": f"{name} (emulated)",
+            "recipeType": RECIPES[name],
+            "creationDateTime": epoch,
+            "lastUpdatedDateTime": epoch,
+        }
+        return {"recipe": recipe}
+
+    # ------------------------------------------------------------------ solution versions
+    def op_CreateSolutionVersion(self, params: dict[str, Any]) -> dict[str, Any]:
+        solution = self._get("solution", params["solutionArn"])
+        mode = params.get("trainingMode", "FULL")
+        recipe = solution.fields.get("recipeArn", "").rsplit("/", 1)[-1]
+        if mode != "FULL" and recipe in SEGMENT_RECIPES:
+            raise ServiceError("InvalidInputException", f"trainingMode {mode} is not supported by recipe {recipe}.")
+        if solution.status != ACTIVE:
+            raise ServiceError("ResourceInUseException", f"Solution {solution.arn} is not ACTIVE ({solution.status}).")
+        group_arn = solution.fields["datasetGroupArn"]
+        for job in self.of_kind("dataset-import-job"):
+            dataset = self.resources.get(job.fields["datasetArn"])
+            if job.status in IN_FLIGHT and dataset is not None and dataset.fields["datasetGroupArn"] == group_arn:
+                raise ServiceError("ResourceInUseException", f"Dataset import job {job.arn} is in progress.")
+        in_flight = [v for v in self.of_kind("solution-version") if v.status in IN_FLIGHT]
+        if any(v.fields["solutionArn"] == solution.arn for v in in_flight):
+            raise ServiceError("ResourceInUseException", f"Solution {solution.arn} already has a version in progress.")
+        self._limit("solution_versions_in_progress", len(in_flight), "Solution versions in progress")
+        arn = f"{solution.arn}/{self._next_id(solution.arn)}"
+        fields: dict[str, Any] = {
+            "solutionVersionArn": arn,
+            "solutionArn": solution.arn,
+            "datasetGroupArn": group_arn,
+            "performHPO": solution.fields["performHPO"],
+            "performAutoML": solution.fields["performAutoML"],
+            "trainingMode": mode,
+            "trainingType": "MANUAL",
+        }
+        if "name" in params:
+            fields["name"] = params["name"]
+        if "recipeArn" in solution.fields:
+            fields["recipeArn"] = solution.fields["recipeArn"]
+        self._new("solution-version", arn, fields)
+        return {"solutionVersionArn": arn}
+
+    def op_DescribeSolutionVersion(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"solutionVersion": self._describe("solution-version", params["solutionVersionArn"])}
+
+    def op_ListSolutionVersions(self, params: dict[str, Any]) -> dict[str, Any]:
+        solution = params.get("solutionArn")
+        if solution is not None:
+            self._get("solution", solution)
+        keys = (
+            "solutionVersionArn",
+            "status",
+            "trainingMode",
+            "trainingType",
+            "creationDateTime",
+            "lastUpdatedDateTime",
+            "failureReason",
+        )
+        rows = self._summaries("solution-version", keys, lambda r: solution in (None, r.fields["solutionArn"]))
+        return self._page(rows, params, "solutionVersions")
+
+    def _finish_solution_version(self, version: _Resource) -> str | None:
+        group_arn = version.fields["datasetGroupArn"]
+        interactions = self._dataset_rows(group_arn, "INTERACTIONS")
+        items = self._dataset_rows(group_arn, "ITEMS")
+        if interactions is None:
+            return "Interactions dataset has no imported data."
+        recipe = version.fields.get("recipeArn", "").rsplit("/", 1)[-1]
+        if items is None and recipe == "aws-item-attribute-affinity":
+            return "The aws-item-attribute-affinity recipe requires an items dataset with imported data."
+        try:
+            interaction_rows = list(interactions)
+            item_rows = list(items) if items is not None else []
+        except _ImportError as exc:
+            return f"Training data changed since the import: {exc}"
+        per_user: dict[str, int] = {}
+        for row in interaction_rows:
+            user = next((v for k, v in row.items() if k.upper() == "USER_ID"), "")
+            per_user[user] = per_user.get(user, 0) + 1
+        if len(interaction_rows) < self.limits["min_interactions"]:
+            return (
+                f"There should be at least {self.limits['min_interactions']} interactions in the dataset group "
+                f"to train; found {len(interaction_rows)}."
+            )
+        active_users = sum(1 for count in per_user.values() if count >= 2)
+        if active_users < self.limits["min_users_with_two_interactions"]:
+            return (
+                f"There should be at least {self.limits['min_users_with_two_interactions']} users with 2 or more "
+                f"interactions to train; found {active_users}."
+            )
+        self.models[version.arn] = self.fit(interaction_rows, item_rows)
+        version.fields["trainingHours"] = 0.1
+        return None
+
+    # ------------------------------------------------------------------ batch segment jobs
+    def op_CreateBatchSegmentJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        version = self._get("solution-version", params["solutionVersionArn"])
+        arn = self.arn(f"batch-segment-job/{params['jobName']}")
+        self._exists(arn, "Batch segment job")
+        recipe = version.fields.get("recipeArn", "").rsplit("/", 1)[-1]
+        if recipe not in SEGMENT_RECIPES:
+            raise ServiceError(
+                "InvalidInputException", f"Batch segment jobs need a USER_SEGMENTATION recipe, not {recipe}."
+            )
+        num_results = params.get("numResults", 25)
+        if not 1 <= num_results <= MAX_BATCH_SEGMENT_RESULTS:
+            raise ServiceError(
+                "InvalidInputException", f"numResults must be between 1 and {MAX_BATCH_SEGMENT_RESULTS}."
+            )
+        if version.status != ACTIVE:
+            raise ServiceError(
+                "ResourceInUseException", f"Solution version {version.arn} is not ACTIVE ({version.status})."
+            )
+        in_flight = [r for r in self.of_kind("batch-segment-job") if r.status in IN_FLIGHT]
+        self._limit("batch_segment_jobs_in_progress", len(in_flight), "Batch segment jobs in progress")
+        fields: dict[str, Any] = {
+            "jobName": params["jobName"],
+            "batchSegmentJobArn": arn,
+            "solutionVersionArn": version.arn,
+            "numResults": num_results,
+            "jobInput": params["jobInput"],
+            "jobOutput": params["jobOutput"],
+            "roleArn": params["roleArn"],
+        }
+        if "filterArn" in params:
+            fields["filterArn"] = params["filterArn"]
+        self._new("batch-segment-job", arn, fields)
+        return {"batchSegmentJobArn": arn}
+
+    def op_DescribeBatchSegmentJob(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"batchSegmentJob": self._describe("batch-segment-job", params["batchSegmentJobArn"])}
+
+    def op_ListBatchSegmentJobs(self, params: dict[str, Any]) -> dict[str, Any]:
+        version = params.get("solutionVersionArn")
+        keys = (
+            "batchSegmentJobArn",
+            "jobName",
+            "status",
+            "creationDateTime",
+            "lastUpdatedDateTime",
+            "failureReason",
+            "solutionVersionArn",
+        )
+        rows = self._summaries("batch-segment-job", keys, lambda r: version in (None, r.fields["solutionVersionArn"]))
+        return self._page(rows, params, "batchSegmentJobs")
+
+    def _finish_batch_segment_job(self, job: _Resource) -> str | None:
+        model = self.models.get(job.fields["solutionVersionArn"])
+        if model is None:
+            return "The solution version has no trained model."
+        source = job.fields["jobInput"]["s3DataSource"]["path"]
+        destination = job.fields["jobOutput"]["s3DataDestination"]["path"]
+        match = re.match(r"^s3://([^/]+)/(.*)$", destination)
+        if match is None:
+            return f"Invalid output path {destination}."
+        out_bucket, out_prefix = match.groups()
+        if out_prefix and not out_prefix.endswith("/"):
+            out_prefix += "/"
+        try:
+            objects = self._objects(source)
+        except _ImportError as exc:
+            return str(exc)
+        num_results = int(job.fields["numResults"])
+        s3 = self.s3()
+        for bucket, key in objects:
+            text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+            lines: list[dict[str, Any]] = []
+            for number, raw in enumerate(text.splitlines(), start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    query = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    return f"Input s3://{bucket}/{key} line {number} is not valid JSON: {exc}"
+                if not isinstance(query, dict) or not isinstance(query.get("itemAttributes"), str):
+                    return f"Input s3://{bucket}/{key} line {number} has no itemAttributes string."
+                try:
+                    users = model.segment(query["itemAttributes"], num_results)
+                    lines.append({"input": query, "output": {"usersList": users}, "error": None})
+                except scoring.ExpressionError as exc:
+                    lines.append({"input": query, "output": None, "error": str(exc)})
+            body = "".join(json.dumps(line) + "\n" for line in lines)
+            out_key = f"{out_prefix}{key.rsplit('/', 1)[-1]}.out"
+            s3.put_object(Bucket=out_bucket, Key=out_key, Body=body.encode("utf-8"))
+        return None
+
+
+class _ImportError(Exception):
+    """A data problem that ends an import job (or a job reading its input) CREATE FAILED."""
+
+
+def _parse_schema(text: str) -> list[dict[str, Any]]:
+    """The fields of an Avro record schema, or InvalidInputException as CreateSchema answers."""
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ServiceError("InvalidInputException", f"The schema is not valid JSON: {exc}") from None
+    if not isinstance(schema, dict) or schema.get("type") != "record" or not isinstance(schema.get("fields"), list):
+        raise ServiceError("InvalidInputException", 'The schema must be an Avro record with a "fields" list.')
+    fields = schema["fields"]
+    seen = set()
+    for f in fields:
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or "type" not in f:
+            raise ServiceError("InvalidInputException", "Every schema field needs a name and a type.")
+        types = f["type"] if isinstance(f["type"], list) else [f["type"]]
+        allowed = {"null", "string", "int", "long", "float", "double", "boolean"}
+        if not types or not all(isinstance(t, str) and t in allowed for t in types):
+            raise ServiceError("InvalidInputException", f"Field {f['name']} has an unsupported type {f['type']}.")
+        if f["name"].upper() in seen:
+            raise ServiceError("InvalidInputException", f"Field {f['name']} appears twice.")
+        seen.add(f["name"].upper())
+    return fields
+
+
+def _nullable(schema_field: Mapping[str, Any]) -> bool:
+    types = schema_field["type"]
+    return isinstance(types, list) and "null" in types
+
+
+def _check_value(schema_field: Mapping[str, Any], value: str) -> str | None:
+    types = schema_field["type"] if isinstance(schema_field["type"], list) else [schema_field["type"]]
+    if value == "":
+        return None if "null" in types else "value is required"
+    kinds = [t for t in types if t != "null"]
+    kind = kinds[0] if kinds else "null"
+    if kind in ("int", "long"):
+        try:
+            int(value)
+        except ValueError:
+            return f"{value!r} is not of type {kind}"
+    elif kind in ("float", "double"):
+        try:
+            float(value)
+        except ValueError:
+            return f"{value!r} is not of type {kind}"
+    elif kind == "boolean":
+        if value.lower() not in ("true", "false"):
+            return f"{value!r} is not of type boolean"
+    elif kind == "string":
+        limit = (
+            TEXTUAL_MAX_LENGTH
+            if schema_field.get("textual")
+            else CATEGORICAL_MAX_LENGTH
+            if schema_field.get("categorical")
+            else ID_MAX_LENGTH
+            if _is_id(schema_field)
+            else TEXTUAL_MAX_LENGTH
+        )
+        if len(value) > limit:
+            return f"value is longer than {limit} characters"
+    return None
+
+
+def _is_id(schema_field: Mapping[str, Any]) -> bool:
+    return str(schema_field["name"]).upper() in ("USER_ID", "ITEM_ID")
