@@ -214,7 +214,7 @@ def test_error_shapes(aws) -> None:
     with pytest.raises(p.exceptions.ResourceInUseException):  # the group is still CREATE PENDING
         p.create_dataset(name="d", schemaArn=schema, datasetGroupArn=arn, datasetType="INTERACTIONS")
     items_schema = p.create_schema(name="items", schema=schema_of("items"))["schemaArn"]
-    with pytest.raises(p.exceptions.InvalidInputException, match="INTERACTIONS: missing required field.s. USER_ID"):
+    with pytest.raises(p.exceptions.InvalidInputException, match=r"INTERACTIONS: missing required field\(s\) USER_ID"):
         p.create_dataset(name="d", schemaArn=items_schema, datasetGroupArn=arn, datasetType="INTERACTIONS")
     with pytest.raises(p.exceptions.InvalidInputException):
         p.create_schema(name="broken", schema="{not json")
