@@ -27,7 +27,7 @@ byte-identical files):
 So a user's past genre mix predicts their future one (affinity is learnable) while drift and join times make a
 temporal holdout meaningful. Interactions are generated and written in fixed batches of ``BATCH_ROWS`` rows, each
 from its own seeded stream (``default_rng([seed, 3, batch])``) with vectorised numpy, so memory is bounded by the
-per-user arrays (about 100 bytes per user) plus one batch; rows are not globally time-sorted.
+per-user arrays (about 190 bytes per user) plus one batch; rows are not globally time-sorted.
 """
 
 from __future__ import annotations
