@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import boto3
+import jsonschema
 import pytest
 from moto import mock_aws
 
-from contextual_targeting.core.training_sources import LocalSource
+from contextual_targeting.build import MAX_ZIP_BYTES
+from contextual_targeting.cli import main
+from contextual_targeting.core import schema_lite
+from contextual_targeting.core.training_sources import LocalSource, S3Source
 from contextual_targeting.core.training_validation import (
+    CONFIG_SCHEMA,
     MAX_NAME_LENGTH,
     NAME_PATTERN,
     InputInvalid,
+    Options,
     build_plan,
+    parse_query,
+    report_for_error,
     validate_training_input,
 )
 
@@ -33,6 +44,21 @@ def config_of(case: str) -> Path:
 
 def validate_local(config: Path, **kwargs):
     return validate_training_input(LocalSource(), config.as_posix(), **kwargs)
+
+
+def valid_copy(tmp_path: Path) -> Path:
+    """A writable copy of the valid fixture (symlinks resolved); returns its root."""
+    root = tmp_path / "upload"
+    shutil.copytree(VALID, root)
+    return root
+
+
+def edit_config(root: Path, edit) -> Path:
+    path = root / CONFIG
+    config = json.loads(path.read_text())
+    edit(config)
+    path.write_text(json.dumps(config))
+    return path
 
 
 # (case, [(where-regex, message-regex), ...]) — every broken fixture and what its report must say
@@ -195,3 +221,309 @@ def test_lambda_reads_dataset_folders_of_parts(lambda_handler, s3) -> None:
         s3.put_object(Bucket=BUCKET, Key=f"train/bingewatch/interactions/part-{number:05d}.csv", Body=body)
     plan = lambda_handler("validate_training_input")({"bucket": BUCKET, "key": CONFIG, "run_id": "r"}, None)
     assert plan["datasets"][0]["dataLocation"] == f"s3://{BUCKET}/train/bingewatch/interactions/"
+
+
+def test_several_problems_are_all_reported_in_one_report() -> None:
+    result = validate_local(config_of("several_problems"))
+    assert_reported(
+        result.report.problems,
+        [
+            (r"recipeArn$", r"unknown or unsupported recipe"),
+            (r"numResults$", r"5,000,000"),
+            (r"job_config\.json:2$", r"terms joined by AND"),
+            (r"interactions\.csv:2$", r"epoch milliseconds"),
+            (r"interactions\.csv:4$", r"missing value for required .* ITEM_ID"),
+            (r"interactions\.csv$", r"1,015 more line\(s\) with the same problem: TIMESTAMP in milliseconds"),
+            (r"items\.csv:1$", r'column "GENRE" is not a field'),
+        ],
+    )
+    # capped: 5 example lines for the millisecond timestamps, then a count
+    assert sum("epoch milliseconds" in p.message for p in result.report.problems) == 5
+    # the items file has no GENRES column, so "value absent" would only repeat the header problem
+    assert not any("Western" in p.message for p in result.report.problems)
+    text = result.text()
+    assert text.startswith("INVALID training input") and f"{len(result.report.problems)} problem(s)" in text
+
+
+@pytest.mark.parametrize(
+    ("edit", "where", "message"),
+    [
+        (
+            lambda c: c["datasets"]["items"]["schema"]["serviceConfig"]["schema"]["fields"].__setitem__(
+                4, {"name": "GENRES", "type": ["null", "string"]}
+            ),
+            r"datasets\.items\.schema\.serviceConfig\.schema$",
+            r"at least one categorical items field",
+        ),
+        (
+            lambda c: c["datasets"]["interactions"]["schema"]["serviceConfig"]["schema"]["fields"].pop(),
+            r"datasets\.interactions\.schema\.serviceConfig\.schema$",
+            r"must declare the field TIMESTAMP \(long\)",
+        ),
+        (
+            lambda c: c["datasets"]["users"]["schema"]["serviceConfig"]["schema"]["fields"].__setitem__(
+                3, {"name": "AGE", "type": "int", "categorical": True}
+            ),
+            r"fields\[3\] \(AGE\)$",
+            r'"categorical": true needs a string field',
+        ),
+        (
+            lambda c: c["datasets"]["users"]["schema"]["serviceConfig"]["schema"]["fields"].__setitem__(
+                3, {"name": "AGE", "type": "date"}
+            ),
+            r"fields\[3\] \(AGE\)$",
+            r'unsupported type "date"',
+        ),
+        (
+            lambda c: c["datasets"]["interactions"]["schema"]["serviceConfig"]["schema"]["fields"].__setitem__(
+                0, {"name": "USER_ID", "type": ["null", "string"]}
+            ),
+            r"\(USER_ID\)$",
+            r"USER_ID must be string and not nullable",
+        ),
+        (lambda c: c.pop("datasetGroup"), r"config\.json: \(document\)$", r"'datasetGroup' is missing"),
+        (lambda c: c["datasets"].pop("items"), r"config\.json: datasets$", r"'items' is missing"),
+        (
+            lambda c: c["solutions"].append(c["solutions"][0]),
+            r"config\.json: solutions$",
+            r"at most 1 item",
+        ),
+        (
+            lambda c: c["solutions"][0]["solutionVersion"]["serviceConfig"].update(trainingMode="UPDATE"),
+            r"trainingMode$",
+            r"trainingMode must be FULL",
+        ),
+        (
+            lambda c: c["datasets"]["users"]["schema"]["serviceConfig"].update(name="bingewatch-items-schema"),
+            r"config\.json: datasets\.users$",
+            r'schema name "bingewatch-items-schema" is also used by datasets\.items',
+        ),
+    ],
+)
+def test_config_and_avro_schema_problems(tmp_path: Path, edit, where: str, message: str) -> None:
+    config = edit_config(valid_copy(tmp_path), edit)
+    result = validate_local(config)
+    assert_reported(result.report.problems, [(where, message)])
+
+
+def test_data_layout_problems(tmp_path: Path) -> None:
+    root = valid_copy(tmp_path)
+    data = root / "train" / "bingewatch"
+    (data / "users.csv").unlink()
+    (data / "items").mkdir()
+    shutil.copy(data / "items.csv", data / "items" / "part-00000.csv")
+    (root / "batch" / "bingewatch" / "bingewatch-affinity" / "job_config.json").unlink()
+    result = validate_local(data / "config.json")
+    assert_reported(
+        result.report.problems,
+        [
+            (r"users\.csv$", r"no data for the users dataset"),
+            (r"bingewatch/items/$", r"both items\.csv and a items/ folder exist"),
+            (r"job_config\.json$", r"not found: the configured batch segment job"),
+        ],
+    )
+
+
+def test_header_and_value_details(tmp_path: Path) -> None:
+    root = valid_copy(tmp_path)
+    items = root / CONFIG.replace("config.json", "items.csv")
+    lines = items.read_text().splitlines(True)
+    lines = [line.rstrip("\n") + ",x\n" for line in lines]
+    lines[0] = lines[0].replace("TITLE", "title").replace(",x", ",EXTRA")
+    lines[2] = lines[2].rstrip("\n") + ",too\n"
+    items.write_text("".join(lines).replace("Action", "action"))
+    result = validate_local(root / CONFIG)
+    assert_reported(
+        result.report.problems,
+        [
+            (r"items\.csv:1$", r'column "title" differs in case from the schema field "TITLE"'),
+            (r"items\.csv:1$", r'column "EXTRA" is not a field of the items schema'),
+            (r"items\.csv:3$", r"7 column\(s\), the header has 6"),
+            (r"job_config\.json:1$", r'value "Action" of GENRES occurs in no item .*found "action"'),
+        ],
+    )
+
+
+def test_query_parsing() -> None:
+    assert parse_query('ITEMS.genres = "Action"') == [("genres", "Action")]
+    assert parse_query('ITEMS.genres="Horror" AND  ITEMS.GENRES = "Sci-Fi"') == [
+        ("genres", "Horror"),
+        ("GENRES", "Sci-Fi"),
+    ]
+    assert parse_query(r'ITEMS.title = "The \"Big\" One"') == [("title", 'The "Big" One')]
+    for bad in (
+        'ITEMS.genres = "Action" OR ITEMS.genres = "Drama"',
+        "ITEMS.genres = Action",
+        'ITEMS.genres = "Action" and ITEMS.genres = "Drama"',
+        'USERS.GENDER = "Female"',
+        'ITEMS.RELEASE_YEAR > "1990"',
+        "",
+    ):
+        assert parse_query(bad) is None, bad
+
+
+def test_large_files_are_checked_on_header_and_a_sample(tmp_path: Path) -> None:
+    root = valid_copy(tmp_path)
+    interactions = root / CONFIG.replace("config.json", "interactions.csv")
+    lines = interactions.read_text().splitlines(True)
+    lines[-1] = lines[-1].replace("Watch", "Watch,extra")  # beyond the sample: not seen
+    interactions.write_text("".join(lines))
+    options = Options(full_check_max_bytes=10_000, sample_bytes=4_000)
+    result = validate_local(root / CONFIG, options=options)
+    assert result.valid, result.text()
+    sampled = [n for n in result.report.notes if "checked its header and first" in n]
+    assert any("interactions.csv" in n for n in sampled)
+    assert any("in the sampled part" in n and "interaction(s)" in n for n in result.report.notes)
+    interactions_input = result.datasets[0]
+    assert interactions_input.sampled and 0 < interactions_input.rows < 200  # a partial last line is dropped
+
+    full = validate_local(root / CONFIG)
+    assert_reported(full.report.problems, [(rf"interactions\.csv:{len(lines)}$", r"6 column\(s\), the header has 5")])
+
+
+def test_s3_source_streams_ranges_and_lists_folders(s3) -> None:
+    body = b"a,b\r\n1,2\n3,4\n5,6"
+    s3.put_object(Bucket=BUCKET, Key="train/x/items/part-1.csv", Body=body)
+    s3.put_object(Bucket=BUCKET, Key="train/x/items/", Body=b"")  # console folder marker
+    source = S3Source(s3, BUCKET)
+    assert source.list_files("train/x/") == {"train/x/items/part-1.csv": len(body)}
+    assert list(source.iter_lines("train/x/items/part-1.csv")) == [b"a,b", b"1,2", b"3,4", b"5,6"]
+    assert list(source.iter_lines("train/x/items/part-1.csv", limit=8)) == [b"a,b", b"1,2"]
+    assert source.size("train/x/items/part-1.csv") == len(body)
+    assert source.size("train/x/items/part") is None
+
+
+def test_report_is_cut_to_fit_a_step_functions_cause() -> None:
+    text = "INVALID\n" + "\n".join(f"  {i}. problem" for i in range(10_000))
+    cut = report_for_error(text)
+    assert len(cut) <= 30_000 and cut.endswith("run the CLI for all of it)")
+    assert report_for_error("short") == "short"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the JSON Schema document and the bundled mini validator agree
+
+
+def config_variants():
+    sample = json.loads((VALID / CONFIG).read_text())
+    yield "valid", sample
+    for case in sorted(p.name for p in FIXTURES.iterdir() if (p / CONFIG).is_file()):
+        try:
+            yield case, json.loads((FIXTURES / case / CONFIG).read_text())
+        except json.JSONDecodeError:
+            continue
+    edits = {
+        "no-datasetGroup": lambda c: c.pop("datasetGroup"),
+        "tags": lambda c: c.update(tags=[{"tagKey": "team", "tagValue": "growth"}]),
+        "bad-tag": lambda c: c.update(tags=[{"tagKey": "", "tagValue": 1}]),
+        "numResults-string": lambda c: c["solutions"][0]["batchSegmentJobs"][0]["serviceConfig"].update(numResults="9"),
+        "numResults-zero": lambda c: c["solutions"][0]["batchSegmentJobs"][0]["serviceConfig"].update(numResults=0),
+        "numResults-bool": lambda c: c["solutions"][0]["batchSegmentJobs"][0]["serviceConfig"].update(numResults=True),
+        "no-solutions": lambda c: c.update(solutions=[]),
+        "schema-as-string": lambda c: c["datasets"]["users"]["schema"]["serviceConfig"].update(schema="{}"),
+        "schema-number": lambda c: c["datasets"]["users"]["schema"]["serviceConfig"].update(schema=3),
+        "name-empty": lambda c: c["datasetGroup"]["serviceConfig"].update(name=""),
+        "workflowConfig": lambda c: c["datasetGroup"].update(workflowConfig={"maxAge": "1 day"}),
+        "filters": lambda c: c.update(filters=[]),
+        "recommenders": lambda c: c.update(recommenders=[]),
+        "batchInferenceJobs": lambda c: c["solutions"][0].update(batchInferenceJobs=[]),
+        "not-an-object": lambda c: c["datasets"].update(users=[]),
+    }
+    for name, edit in edits.items():
+        config = json.loads(json.dumps(sample))
+        edit(config)
+        yield name, config
+
+
+@pytest.mark.parametrize(("case", "config"), list(config_variants()), ids=[c for c, _ in config_variants()])
+def test_mini_validator_agrees_with_jsonschema(case: str, config) -> None:
+    schema = schema_lite.load_schema(CONFIG_SCHEMA)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    reference = jsonschema.Draft202012Validator(schema)
+
+    def dotted(path) -> str:
+        out = ""
+        for part in path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out
+
+    expected = set()
+    for error in reference.iter_errors(config):
+        path = dotted(error.absolute_path)
+        if error.validator == "additionalProperties":  # reported on the offending key
+            extra = set(error.instance) - set(error.schema.get("properties", {}))
+            expected |= {dotted([*error.absolute_path, key]) for key in extra}
+        else:
+            expected.add(path)
+    ours = {e.path for e in schema_lite.validate(config, schema)}
+    assert ours == expected, (case, ours, expected)
+    for name in ("campaigns", "eventTracker", "workflowConfig", "filters", "recommenders", "batchInferenceJobs"):
+        if name in json.dumps(config):
+            assert any(p.endswith(name) for p in ours)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CLI
+
+
+def test_cli_exit_codes_and_output(capsys) -> None:
+    assert main(["validate", config_of("valid").as_posix()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK training input") and "interactions: 1,020 row(s)" in out
+
+    assert main(["validate", config_of("several_problems").as_posix()]) == 1
+    out = capsys.readouterr().out
+    result = validate_local(config_of("several_problems"))
+    for problem in result.report.problems:  # every problem is printed
+        assert str(problem) in out
+
+    assert main(["validate", config_of("valid").as_posix(), "--json", "--run-id", "r1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["valid"] is True and data["problems"] == []
+    assert data["plan"]["batchSegmentJobs"][0]["jobName"].startswith("bingewatch-affinity-")
+
+    assert main(["validate", config_of("unknown_recipe").as_posix(), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["valid"] is False and any("recipeArn" in p for p in data["problems"])
+
+
+@pytest.mark.parametrize("case", [case for case, _ in BROKEN] + ["several_problems"])
+def test_cli_fails_on_every_broken_fixture_printing_every_problem(case: str, capsys) -> None:
+    assert main(["validate", config_of(case).as_posix()]) == 1
+    out = capsys.readouterr().out
+    problems = validate_local(config_of(case)).report.problems
+    assert problems and all(str(p) in out for p in problems)
+
+
+def test_cli_data_dir_and_job_config_flags(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.json"
+    shutil.copy(VALID / CONFIG, config)
+    job = tmp_path / "queries.jsonl"
+    job.write_text('{"itemAttributes": "ITEMS.GENRES = \\"Drama\\""}\n')
+    data_dir = (VALID / CONFIG).parent
+    assert main(["validate", str(config), "--data-dir", str(data_dir), "--job-config", str(job)]) == 0
+    assert "1 query(ies)" in capsys.readouterr().out
+    assert main(["validate", str(config)]) == 1  # no CSVs next to it
+    assert "no data for the interactions dataset" in capsys.readouterr().out
+
+
+def test_installed_console_script() -> None:
+    script = REPO / ".venv" / "bin" / "contextual-targeting"
+    ok = subprocess.run([str(script), "validate", str(config_of("valid"))], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = subprocess.run([str(script), "validate", str(config_of("ms_timestamps"))], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "looks like epoch milliseconds" in bad.stdout
+
+
+@pytest.mark.skipif(not COMMITTED_SAMPLE.exists(), reason="data/personalize sample not committed yet")
+def test_cli_on_the_committed_sample() -> None:
+    assert main(["validate", str(COMMITTED_SAMPLE)]) == 0
+
+
+def test_zip_stays_small(built_zips: Path) -> None:
+    path = built_zips / "validate_training_input.zip"
+    assert path.stat().st_size < MAX_ZIP_BYTES
+    names = zipfile.ZipFile(path).namelist()
+    assert "contextual_targeting/core/schemas/training_config.schema.json" in names
+    assert not any(n.startswith("jsonschema/") for n in names)

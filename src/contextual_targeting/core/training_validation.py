@@ -54,6 +54,7 @@ TIMESTAMP_FIELDS = ("TIMESTAMP", "CREATION_TIMESTAMP")
 # Epoch seconds stay below 1e10 until the year 2286; epoch milliseconds have been above 1e12 since 2001.
 MILLISECONDS_THRESHOLD = 10_000_000_000
 CONFIG_SCHEMA = "training_config.schema.json"
+UNSCANNED = "\0unscanned"  # key in the found-values map: queried fields some items file has no column for
 
 DATASET_ORDER = ("interactions", "items", "users")
 DATASET_TYPES = {"interactions": "INTERACTIONS", "items": "ITEMS", "users": "USERS"}
@@ -283,6 +284,8 @@ def validate_training_input(
     if items is not None and items.files and job_config_key is not None:
         job_display = source.display(job_config_key)
         for name, values in wanted.items():
+            if name in found.get(UNSCANNED, set()):
+                continue
             for value, lines in values.items():
                 if value in found[name]:
                     continue
@@ -576,6 +579,7 @@ def _check_data(
     by_upper = {f.name.upper(): f for f in dataset.fields}
     seen_once: set[str] | None = set()  # users seen once so far; dropped once the minimum is reached
     active: set[str] = set()  # users seen at least twice (at most MIN_ACTIVE_USERS entries)
+    unscanned = found.setdefault(UNSCANNED, set())
     wanted_lower = {name: {v.lower(): v for v in values} for name, values in wanted.items()}
     for key, size in dataset.files:
         display = source.display(key)
@@ -605,6 +609,9 @@ def _check_data(
         categorical_checks = [
             (i, c.name) for i, c in enumerate(columns) if c is not None and c.categorical and c.name in wanted
         ]
+        for name in wanted if dataset.kind == "items" else ():
+            if name not in {c for _, c in categorical_checks}:
+                unscanned.add(name)  # no such column in this file: already reported on the header
         last_line = 1
         while True:
             try:
