@@ -109,7 +109,7 @@ variable "powertools_layer_arn" {
 }
 
 variable "lambda_package_dir" {
-  description = "Directory holding the Lambda zips written by `make build` (<function>.zip). null uses build/ next to this root module."
+  description = "Directory holding the Lambda zips written by `make build` (`<function>.zip`). null uses build/ next to this root module."
   type        = string
   default     = null
 }

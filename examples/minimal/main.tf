@@ -1,0 +1,8 @@
+# The smallest deployment: defaults everywhere (SSE-S3, alias/aws/sns, a new Pinpoint app, the public Powertools
+# layer, Lambda zips from the repository's build/). The region comes from AWS_REGION or the profile.
+module "contextual_targeting" {
+  source = "../.."
+
+  name_prefix         = "ct-minimal"
+  notification_emails = ["ops@example.com"]
+}
