@@ -22,6 +22,7 @@ S3 is read and written through a boto3 client, so inside ``mock_aws`` it is moto
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import hashlib
@@ -130,7 +131,8 @@ class PersonalizeEmulator(ServiceEmulator):
                     f"Member must have length less than or equal to {MAX_NAME_LENGTH} and satisfy regular expression "
                     f"pattern: {_NAME.pattern}",
                 )
-        return super().handle(operation, params)
+        # answers are copies: callers (moto's Step Functions normaliser) rewrite nested members in place
+        return copy.deepcopy(super().handle(operation, params))
 
     # ------------------------------------------------------------------ helpers
     def arn(self, resource: str) -> str:
