@@ -175,11 +175,19 @@ def _genre_shares(rows: list[list[str]], item_genres: dict[str, list[str]]) -> d
     return shares
 
 
-def test_genre_affinity_is_learnable_on_a_temporal_holdout(tmp_path: Path) -> None:
-    generate(tmp_path, Sizes(users=1500, items=300, interactions=90_000, seed=3))
-    layout = Layout(tmp_path)
-    item_genres = {r[0]: r[4].split("|") for r in _rows(layout.items)[1]}
-    _, rows = _rows(layout.interactions)
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, list[str]], list[list[str]]]:
+    """(genres of each item, interaction rows) of a mid-sized data set."""
+    out = tmp_path_factory.mktemp("medium")
+    generate(out, Sizes(users=1500, items=300, interactions=90_000, seed=3))
+    layout = Layout(out)
+    return {r[0]: r[4].split("|") for r in _rows(layout.items)[1]}, _rows(layout.interactions)[1]
+
+
+def test_genre_affinity_is_learnable_on_a_temporal_holdout(
+    medium: tuple[dict[str, list[str]], list[list[str]]],
+) -> None:
+    item_genres, rows = medium
     cutoff = int(np.quantile([int(r[4]) for r in rows], 0.75))
     past = _genre_shares([r for r in rows if int(r[4]) < cutoff], item_genres)
     future = _genre_shares([r for r in rows if int(r[4]) >= cutoff], item_genres)
@@ -200,3 +208,32 @@ def test_genre_affinity_is_learnable_on_a_temporal_holdout(tmp_path: Path) -> No
     # users' own past genre mix predicts their future mix much better than the global mix does
     assert personal_err < 0.75 * global_err
     assert top_hits > 2 * top_global_hits
+
+
+def test_preferences_drift_over_time(tmp_path: Path) -> None:
+    generate(tmp_path, Sizes(users=200, items=300, interactions=200_000, seed=3))  # many interactions per user
+    layout = Layout(tmp_path)
+    item_genres = {r[0]: r[4].split("|") for r in _rows(layout.items)[1]}
+    by_user: dict[str, list[list[str]]] = defaultdict(list)
+    for row in _rows(layout.interactions)[1]:
+        by_user[row[0]].append(row)
+    far, near, closer_to_recent, users = 0.0, 0.0, 0, 0
+    for user, user_rows in by_user.items():
+        if len(user_rows) < 300:
+            continue
+        user_rows.sort(key=lambda r: int(r[4]))
+        third = len(user_rows) // 3
+        old, middle, recent = (
+            _genre_shares(part, item_genres)[user]
+            for part in (user_rows[:third], user_rows[third : 2 * third], user_rows[2 * third : 3 * third])
+        )
+        old, middle, recent = old / old.sum(), middle / middle.sum(), recent / recent.sum()
+        far += np.abs(recent - old).sum()
+        near += np.abs(recent - middle).sum()
+        closer_to_recent += int(np.abs(recent - middle).sum() < np.abs(recent - old).sum())
+        users += 1
+    assert users >= 100
+    # equal-sized slices: the latest third resembles the middle third more than the oldest one — preferences drift,
+    # so a temporal holdout differs from a random one
+    assert far > 1.1 * near
+    assert closer_to_recent > 0.65 * users

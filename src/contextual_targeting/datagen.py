@@ -17,11 +17,11 @@ byte-identical files):
   (``CREATION_TIMESTAMP`` = 1 January of that year, before the interaction window).
 * **Users** have a latent genre preference ``theta0 ~ Dirichlet(2 * base)`` (peaked on a few genres), mixed with
   10 % of the base frequencies, which **drifts** linearly over the time window towards
-  ``theta1 = 0.75 * theta0 + 0.25 * fresh draw``; a heavy-tailed activity weight (lognormal, sigma 1.2); and a join
+  ``theta1 = 0.6 * theta0 + 0.4 * fresh draw``; a heavy-tailed activity weight (lognormal, sigma 1.2); and a join
   time in the first 80 % of the window.
 * An **interaction** picks a user by activity, a timestamp uniformly between the user's join time and the end of the
   window (epoch seconds, 2023-01-01 … 2025-01-01), a genre from the user's preference *at that time*, and an item of
-  that genre by popularity; the rating (1–5) is ``3.3 + 0.6 * clip(log(G * preference of that genre), ±2) +
+  that genre by popularity; the rating (1–5) is ``3.0 + 0.6 * clip(log(G * preference of that genre), ±2) +
   item quality + N(0, 0.9)``, rounded and clipped.
 
 So a user's past genre mix predicts their future one (affinity is learnable) while drift and join times make a
@@ -372,7 +372,7 @@ def _make_population(n_users: int, seed: int, genres_present: np.ndarray) -> _Po
     base = _genre_probs()
     alpha = 2.0 * base
     theta0 = 0.9 * _dirichlet(rng, alpha, n_users) + 0.1 * base[None, :]
-    theta1 = 0.75 * theta0 + 0.25 * (0.9 * _dirichlet(rng, alpha, n_users) + 0.1 * base[None, :])
+    theta1 = 0.6 * theta0 + 0.4 * (0.9 * _dirichlet(rng, alpha, n_users) + 0.1 * base[None, :])
     # a genre without items cannot be watched
     theta0 *= genres_present[None, :]
     theta1 *= genres_present[None, :]
@@ -419,7 +419,7 @@ def _interaction_batch(
     pos = np.searchsorted(cat.genre_cdf, genre + rng.random(n), side="right")
     items = cat.genre_items[np.minimum(pos, cat.genre_items.size - 1)]
     affinity = np.clip(np.log(chosen * len(GENRES)), -2.0, 2.0)
-    score = 3.3 + 0.6 * affinity + cat.quality[items] + rng.normal(0.0, 0.9, size=n).astype(np.float32)
+    score = 3.0 + 0.6 * affinity + cat.quality[items] + rng.normal(0.0, 0.9, size=n).astype(np.float32)
     rating = np.clip(np.rint(score), 1, 5).astype(np.int64)
     order = rng.permutation(n)
     return users[order], items[order], rating[order], ts[order]
