@@ -527,3 +527,14 @@ def test_zip_stays_small(built_zips: Path) -> None:
     names = zipfile.ZipFile(path).namelist()
     assert "contextual_targeting/core/schemas/training_config.schema.json" in names
     assert not any(n.startswith("jsonschema/") for n in names)
+
+
+def test_quoted_header_is_reported(tmp_path: Path) -> None:
+    root = valid_copy(tmp_path)
+    users = root / CONFIG.replace("config.json", "users.csv")
+    lines = users.read_text().splitlines(True)
+    users.write_text('"USER_ID","GENDER","E_MAIL","AGE"\n' + "".join(lines[1:]))
+    result = validate_local(root / CONFIG)
+    assert [str(p).rsplit("/", 1)[1] for p in result.report.problems] == [
+        "users.csv:1: header has quotation marks: Personalize needs unquoted column names"
+    ]

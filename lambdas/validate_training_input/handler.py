@@ -1,8 +1,21 @@
 """Validate a training upload (config.json + CSVs + batch job_config.json in S3) and return the training plan.
 
 Input (from the training state machine): ``{"bucket", "key": "train/<dg>/config.json", "run_id": "<execution>"}``.
-Returns the plan (names, S3 locations, report notes; no user data). Invalid input raises ``InputInvalid`` whose
-message is the whole readable report, so the state machine's Catch notifies and fails before any Personalize call.
+Returns the plan (names, S3 locations, report notes; no user data)::
+
+    {"valid": true,
+     "datasetGroup": {"name", "tags": [{"tagKey", "tagValue"}]},
+     "datasets": [{"type": "INTERACTIONS|ITEMS|USERS", "name", "schemaName", "schema": "<Avro JSON string>",
+                   "dataLocation": "s3://b/train/<dg>/<x>.csv" or ".../<x>/", "importJobName": "<name>-<run>"}],
+     "solution": {"name", "recipeArn", "trainingMode"},
+     "batchSegmentJobs": [{"jobName": "<solution>-<run>[-n]", "numResults", "input": "s3://b/batch/<dg>/<s>/job_config.json",
+                           "output": "s3://b/batch/<dg>/<s>/<jobName>/"}],
+     "report": {"problems": [], "notes": [...]}}
+
+``<run>`` is 10 hex digits of sha256(run_id): a retried execution plans the same names, another execution new ones;
+every name is at most 63 characters of ``[a-zA-Z0-9_-]``. Invalid input raises ``InputInvalid`` whose message is
+the whole readable report, so the state machine's Catch notifies and fails before any Personalize call; S3 errors
+propagate as themselves.
 Environment (optional): ``FULL_CHECK_MAX_MB`` (files above are checked on header + sample), ``SAMPLE_MB``.
 """
 

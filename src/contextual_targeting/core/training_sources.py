@@ -72,6 +72,12 @@ class LocalSource:
 
     def iter_lines(self, key: str, limit: int | None = None) -> Iterator[bytes]:
         with open(key, "rb") as handle:
+            if limit is None:
+                for line in handle:
+                    if line.endswith(b"\n"):
+                        line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+                    yield line
+                return
 
             def chunks() -> Iterator[bytes]:
                 remaining = limit

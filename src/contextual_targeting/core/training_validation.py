@@ -524,7 +524,10 @@ def _decoded(lines: Iterable[bytes], display: str, report: Report, counter: list
             raw = raw[3:]
             report.notes.append(f"{display} starts with a UTF-8 byte-order mark (ignored here; better removed)")
         try:
-            yield raw.decode("utf-8")
+            text = raw.decode("utf-8")
+            if number == 1 and '"' in text:
+                report.add(f"{display}:1", "header has quotation marks: Personalize needs unquoted column names")
+            yield text
         except UnicodeDecodeError as exc:
             report.add_line(display, number, "not UTF-8", f"not UTF-8 ({exc.reason} at byte {exc.start} of the line)")
             yield raw.decode("utf-8", errors="replace")
@@ -544,6 +547,8 @@ def _check_value(value: str, spec: Field) -> str | None:
     if value == "":
         return None if spec.nullable else f"missing value for required (non-nullable) field {spec.name}"
     kind = spec.type
+    if kind == "string" and not spec.categorical:
+        return None
     if kind in INT_RANGES:
         if not INT_RE.match(value):
             return f'{spec.name}: "{_clip(value)}" is not an Avro {kind}'
@@ -605,6 +610,12 @@ def _check_data(
             continue
         columns = _check_header(header, dataset, by_name, by_upper, display, report)
         width = len(header)
+        # columns whose values need a look (a nullable, non-categorical string accepts anything)
+        checked = [
+            (i, c)
+            for i, c in enumerate(columns)
+            if c is not None and not (c.type == "string" and c.nullable and not c.categorical)
+        ]
         user_column = next((i for i, c in enumerate(columns) if c is not None and c.name == "USER_ID"), None)
         categorical_checks = [
             (i, c.name) for i, c in enumerate(columns) if c is not None and c.categorical and c.name in wanted
@@ -639,9 +650,7 @@ def _check_data(
                     display, line, "wrong number of columns", f"{len(row)} column(s), the header has {width}"
                 )
                 continue
-            for index, spec in enumerate(columns):
-                if spec is None:
-                    continue
+            for index, spec in checked:
                 value = row[index]
                 error = _check_value(value, spec)
                 if error is not None:
@@ -688,8 +697,6 @@ def _check_header(
         name = column.strip()
         if name != column:
             report.add(where, f'column "{column}" has surrounding spaces')
-        if name.startswith('"') or name.endswith('"'):
-            report.add(where, f"column {column} is quoted: Personalize needs unquoted headers")
         spec = by_name.get(name)
         if spec is None and name.upper() in by_upper:
             spec = by_upper[name.upper()]
