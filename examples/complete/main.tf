@@ -55,7 +55,7 @@ data "aws_iam_policy_document" "key" {
   statement {
     sid       = "AllowEventBridge"
     effect    = "Allow"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
     resources = ["*"]
 
     principals {
