@@ -132,7 +132,7 @@ def test_every_module_has_the_four_files_and_a_generated_docs_readme(directory: 
     assert readme.index("<!-- BEGIN_TF_DOCS -->") < readme.index("<!-- END_TF_DOCS -->")
 
 
-@pytest.mark.parametrize("directory", module_dirs(), ids=lambda d: str(d.relative_to(ROOT)) or "root")
+@pytest.mark.parametrize("directory", module_dirs(), ids=lambda d: "root" if d == ROOT else str(d.relative_to(ROOT)))
 def test_every_variable_has_type_and_description_and_never_any(directory: Path) -> None:
     for name, body in variables_of(load(directory)).items():
         assert "type" in body, f"{directory}: variable {name} has no type"
@@ -162,7 +162,7 @@ def _names_prefix(expr: str, config: dict[str, list[Any]], body: dict[str, Any] 
     return False
 
 
-@pytest.mark.parametrize("directory", module_dirs(), ids=lambda d: str(d.relative_to(ROOT)) or "root")
+@pytest.mark.parametrize("directory", module_dirs(), ids=lambda d: "root" if d == ROOT else str(d.relative_to(ROOT)))
 def test_name_prefix_is_in_every_physical_name(directory: Path) -> None:
     config = load(directory)
     for (rtype, name), body in resources(config).items():

@@ -18,7 +18,7 @@ GENERATED = [
 ]
 
 
-@pytest.mark.parametrize("directory", GENERATED, ids=lambda d: str(d.relative_to(ROOT)) or "root")
+@pytest.mark.parametrize("directory", GENERATED, ids=lambda d: "root" if d == ROOT else str(d.relative_to(ROOT)))
 def test_generated_tables_are_current(directory: Path) -> None:
     current, fresh = tfdocs.updated_readme(directory)
     assert current == fresh, (
