@@ -538,3 +538,50 @@ def test_quoted_header_is_reported(tmp_path: Path) -> None:
     assert [str(p).rsplit("/", 1)[1] for p in result.report.problems] == [
         "users.csv:1: header has quotation marks: Personalize needs unquoted column names"
     ]
+
+
+def test_data_without_a_dataset_in_the_config_is_noted(tmp_path: Path) -> None:
+    root = valid_copy(tmp_path)
+    edit_config(root, lambda c: c["datasets"].pop("users"))
+    result = validate_local(root / CONFIG)
+    assert result.valid, result.text()
+    assert any("users(.csv|/) is present but the config has no datasets.users" in n for n in result.report.notes)
+    assert [d["type"] for d in build_plan(result, "r")["datasets"]] == ["INTERACTIONS", "ITEMS"]
+
+
+def test_lambda_samples_large_objects_with_ranged_reads(lambda_handler, s3, monkeypatch) -> None:
+    upload(s3, VALID)
+    monkeypatch.setenv("FULL_CHECK_MAX_MB", str(10_000 / 1024**2))
+    monkeypatch.setenv("SAMPLE_MB", str(4_000 / 1024**2))
+    plan = lambda_handler("validate_training_input")({"bucket": BUCKET, "key": CONFIG, "run_id": "r"}, None)
+    notes = plan["report"]["notes"]
+    assert any(n.startswith(f"s3://{BUCKET}/train/bingewatch/interactions.csv is 0 MB") for n in notes), notes
+    assert any("checked its header and first 0 MB only" in n for n in notes)
+
+
+def test_user_tracking_memory_is_dropped_once_the_minimum_is_met(tmp_path: Path, monkeypatch) -> None:
+    """20,000 one-off users after the first 25 active ones: the seen-once set is dropped, not kept growing."""
+    import tracemalloc
+
+    from contextual_targeting.core import training_validation
+
+    root = valid_copy(tmp_path)
+    interactions = root / CONFIG.replace("config.json", "interactions.csv")
+    rows = ["USER_ID,ITEM_ID,EVENT_VALUE,EVENT_TYPE,TIMESTAMP\n"]
+    rows += [f"{u},1,4.0,Watch,964982703\n" for u in range(25) for _ in range(2)]
+    rows += [f"user-{n:08d},2,4.0,Watch,964982703\n" for n in range(20_000)]
+    interactions.write_text("".join(rows))
+
+    def peak_bytes() -> tuple[bool, int]:
+        tracemalloc.start()
+        try:
+            valid = validate_local(root / CONFIG).valid
+            return valid, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    valid, bounded = peak_bytes()
+    assert valid
+    monkeypatch.setattr(training_validation, "MIN_ACTIVE_USERS", 10**9)  # never met: ids are kept to the end
+    _, growing = peak_bytes()
+    assert bounded + 1024**2 < growing, (bounded, growing)

@@ -242,6 +242,14 @@ def validate_training_input(
     listing = source.list_files(data_prefix) if data_prefix else {}
     for dataset in result.datasets:
         _locate(dataset, data_prefix, listing, source, report)
+    for kind in DATASET_ORDER:
+        if kind not in datasets_config and any(
+            key == f"{data_prefix}{kind}.csv" or key.startswith(f"{data_prefix}{kind}/") for key in listing
+        ):
+            report.notes.append(
+                f"{source.display(data_prefix + kind)}(.csv|/) is present but the config has no datasets.{kind}: "
+                "it is not imported"
+            )
 
     items = next((d for d in result.datasets if d.kind == "items"), None)
     solution = _solution(config)
