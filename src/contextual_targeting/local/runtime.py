@@ -1,0 +1,489 @@
+"""The whole solution in one process: moto for the AWS services it has, emulators for the ones it lacks.
+
+``LocalDeployment`` does what ``terraform apply`` does, against an embedded AWS:
+
+- buckets with EventBridge notifications, the custom event bus, the SNS topic (with an SQS "mailbox" subscribed, so
+  every notification is kept as the e-mail subscriber would receive it), the Pinpoint app;
+- every Lambda function of every workflow module, loaded from ``build/<function>.zip`` and invoked in-process with
+  the environment its module gives it;
+- every state machine, rendered from ``statemachines/*.asl.json`` with the same template variables the module
+  passes (``contextual_targeting.asl.render``), polling intervals shortened;
+- every EventBridge rule with its module's own pattern file, targeting the module's ``start_execution`` function.
+
+moto delivers S3 notifications and ``PutEvents`` to rules but cannot invoke Lambda targets; the router installed here
+does, with EventBridge's semantics: S3 events only reach rules on the default bus, patterns are matched with
+``contextual_targeting.local.event_patterns`` and the target receives the event unchanged (the modules use neither
+``input_path`` nor input transformers). ``tests/test_local_wiring.py`` checks this wiring against the Terraform
+modules (functions, environment keys, template variables, pattern files, buses, targets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contextual_targeting.asl import REPO_ROOT, render, render_text
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+PARTITION = "aws"
+MODULES_DIR = REPO_ROOT / "modules"
+STATEMACHINES_DIR = REPO_ROOT / "statemachines"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function as its module deploys it."""
+
+    zip_name: str  # build/<zip_name>.zip
+    name: str  # physical function name
+    env: Mapping[str, str]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    name: str
+    bus: str  # "default" for S3 events
+    pattern_file: Path
+    pattern_vars: Mapping[str, str]
+    target: str  # zip name of the target function (always start_execution)
+
+    def pattern(self) -> dict[str, Any]:
+        return json.loads(render_text(self.pattern_file.read_text(encoding="utf-8"), self.pattern_vars))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    key: str  # e.g. "training"
+    module: str  # modules/<module>
+    template: str  # statemachines/<template>.asl.json
+    state_machine_name: str
+    asl_vars: Mapping[str, str]
+    functions: tuple[FunctionSpec, ...]
+    rules: tuple[RuleSpec, ...]
+
+    @property
+    def state_machine_arn(self) -> str:
+        return f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{self.state_machine_name}"
+
+
+@dataclass
+class Settings:
+    name_prefix: str = "ct-local"
+    pinpoint: bool = True
+    build_dir: Path = REPO_ROOT / "build"
+    segment_import_prefix: str = "pinpoint/"
+    poll_seconds: int = 0  # Terraform passes production values; locally nothing needs to wait
+    max_polls: int = 200
+    max_concurrency: int = 4
+    channel_types: str = "EMAIL"
+
+    @property
+    def data_bucket(self) -> str:
+        return f"{self.name_prefix}-data-{ACCOUNT}-{REGION}"
+
+    @property
+    def segment_bucket(self) -> str:
+        return f"{self.name_prefix}-segments-{ACCOUNT}-{REGION}"
+
+    @property
+    def bus_name(self) -> str:
+        return f"{self.name_prefix}-bus"
+
+    @property
+    def topic_arn(self) -> str:
+        return f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:{self.name_prefix}-notifications"
+
+    @property
+    def application_id(self) -> str:
+        return "0" * 24 + "10ca1app"  # any 32-char id; the local Pinpoint app is created with it
+
+
+def _role(name: str) -> str:
+    return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}"
+
+
+def _starter(prefix: str, workflow_name: str, state_machine_arn: str) -> FunctionSpec:
+    return FunctionSpec("start_execution", f"{prefix}-{workflow_name}-start", {"STATE_MACHINE_ARN": state_machine_arn})
+
+
+def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
+    """The workflows as the root module composes them (see each module's main.tf)."""
+    p = settings.name_prefix
+    specs: list[WorkflowSpec] = []
+    specs.extend(_workflow_specs_extra(settings))
+    if settings.pinpoint:
+        sm_name = f"{p}-segment-import"
+        sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+        prepare = FunctionSpec(
+            "pinpoint_import_prepare",
+            f"{p}-pinpoint-import-prepare",
+            {"APPLICATION_ID": settings.application_id, "IMPORT_PREFIX": settings.segment_import_prefix},
+        )
+        start = _starter(p, "pinpoint-import", sm_arn)
+        specs.append(
+            WorkflowSpec(
+                key="pinpoint_import",
+                module="pinpoint_import",
+                template="segment_import",
+                state_machine_name=sm_name,
+                asl_vars={
+                    "prepare_function_arn": prepare.arn,
+                    "application_id": settings.application_id,
+                    "import_role_arn": _role(f"{p}-pinpoint-import"),
+                    "notification_topic_arn": settings.topic_arn,
+                    "poll_seconds": str(settings.poll_seconds),
+                    "max_polls": str(settings.max_polls),
+                    "notify_on_start": "false",
+                },
+                functions=(prepare, start),
+                rules=(
+                    RuleSpec(
+                        name=f"{p}-pinpoint-import",
+                        bus="default",
+                        pattern_file=MODULES_DIR / "pinpoint_import" / "event_patterns" / "segment_import.json",
+                        pattern_vars={
+                            "bucket_name": settings.segment_bucket,
+                            "import_prefix": settings.segment_import_prefix,
+                        },
+                        target="start_execution",
+                    ),
+                ),
+            )
+        )
+    return specs
+
+
+def _workflow_specs_extra(settings: Settings) -> list[WorkflowSpec]:
+    """Training and post-processing workflows (filled in as their modules land)."""
+    return []
+
+
+def _as_delivered(event: Mapping[str, Any]) -> dict[str, Any]:
+    """moto's event as EventBridge delivers it: S3 ``etag`` spelled as S3 spells it, ``time`` as ISO-8601."""
+    delivered = json.loads(json.dumps(event, default=str))
+    obj = (delivered.get("detail") or {}).get("object")
+    if delivered.get("source") == "aws.s3" and isinstance(obj, dict) and "eTag" in obj:
+        obj["etag"] = obj.pop("eTag")
+        if obj.get("version-id") in (None, "null"):
+            obj.pop("version-id", None)
+    if isinstance(delivered.get("time"), (int, float)):
+        delivered["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(delivered["time"]))
+    return delivered
+
+
+@dataclass
+class Execution:
+    workflow: str
+    name: str
+    arn: str
+    status: str
+    start: float
+    stop: float | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+@dataclass
+class Notification:
+    subject: str
+    message: str
+
+
+class LocalDeployment:
+    """``with LocalDeployment(Settings()) as cloud:`` — everything deployed; ``cloud.sync(...)`` uploads."""
+
+    def __init__(self, settings: Settings | None = None, *, personalize_fit: Callable[..., Any] | None = None) -> None:
+        self.settings = settings or Settings()
+        self.personalize_fit = personalize_fit
+        self.specs = workflow_specs(self.settings)
+        self._stack = contextlib.ExitStack()
+        self._env_lock = threading.RLock()
+        self._router_errors: list[BaseException] = []
+        self.handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self.rules: dict[tuple[str, str], RuleSpec] = {}
+        self.functions: dict[str, FunctionSpec] = {}
+        self.personalize: Any = None
+        self.pinpoint: Any = None
+        self._mailbox_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalDeployment:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }.items():
+            os.environ[key] = value
+        os.environ.pop("AWS_PROFILE", None)
+
+        import boto3
+        from moto import mock_aws
+
+        from contextual_targeting.local.emulation import emulate
+        from contextual_targeting.local.personalize import PersonalizeEmulator
+        from contextual_targeting.local.pinpoint import PinpointEmulator
+        from contextual_targeting.local.sfn_lambda import local_lambdas
+
+        self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        self.s3 = boto3.client("s3", region_name=REGION)
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self.events = boto3.client("events", region_name=REGION)
+        self.sns = boto3.client("sns", region_name=REGION)
+        self.sqs = boto3.client("sqs", region_name=REGION)
+
+        kwargs: dict[str, Any] = {"region": REGION, "account_id": ACCOUNT, "s3_client": self.s3}
+        if self.personalize_fit is not None:
+            kwargs["fit"] = self.personalize_fit
+        self.personalize = PersonalizeEmulator(**kwargs)
+        self.pinpoint = PinpointEmulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
+        emulators = [self.personalize]
+        if self.settings.pinpoint:
+            self.pinpoint.create_app(name=f"{self.settings.name_prefix}", app_id=self.settings.application_id)
+            emulators.append(self.pinpoint)
+        self._stack.enter_context(emulate(*emulators))
+
+        self._create_base()
+        for spec in self.specs:
+            for function in spec.functions:
+                self._load_function(function)
+        self._stack.enter_context(local_lambdas(dict(self.handlers)))
+        for spec in self.specs:
+            definition = render(STATEMACHINES_DIR / f"{spec.template}.asl.json", spec.asl_vars)
+            self.sfn.create_state_machine(
+                name=spec.state_machine_name,
+                definition=definition,
+                roleArn=_role(f"{spec.state_machine_name}-sfn"),
+                type="STANDARD",
+            )
+            for rule in spec.rules:
+                self._create_rule(rule, spec)
+        self._stack.enter_context(self._router())
+
+    def _create_base(self) -> None:
+        s = self.settings
+        for bucket in (s.data_bucket, s.segment_bucket):
+            self.s3.create_bucket(Bucket=bucket)
+            self.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+            self.s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+        self.events.create_event_bus(Name=s.bus_name)
+        topic_arn = self.sns.create_topic(Name=f"{s.name_prefix}-notifications")["TopicArn"]
+        assert topic_arn == s.topic_arn, topic_arn
+        self._mailbox_url = self.sqs.create_queue(QueueName=f"{s.name_prefix}-mailbox")["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self._mailbox_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        self._notifications: list[Notification] = []
+
+    def _load_function(self, function: FunctionSpec) -> None:
+        from contextual_targeting.local.lambda_loader import load_handler
+
+        zip_path = self.settings.build_dir / f"{function.zip_name}.zip"
+        handler = load_handler(zip_path)
+        env = dict(function.env)
+        env.setdefault("POWERTOOLS_SERVICE_NAME", function.name)
+        env.setdefault("AWS_LAMBDA_FUNCTION_NAME", function.name)
+
+        def invoke(event: Any, context: Any, _handler: Any = handler, _env: dict[str, str] = env) -> Any:
+            # One process, many functions: each invocation runs with its own function's environment.
+            with self._env_lock:
+                saved = {key: os.environ.get(key) for key in _env}
+                os.environ.update(_env)
+                try:
+                    return _handler(event, context)
+                finally:
+                    for key, value in saved.items():
+                        if value is None:
+                            os.environ.pop(key, None)
+                        else:
+                            os.environ[key] = value
+
+        self.handlers[function.arn] = invoke
+        self.functions[function.arn] = function
+
+    def _create_rule(self, rule: RuleSpec, spec: WorkflowSpec) -> None:
+        bus = None if rule.bus == "default" else rule.bus
+        kwargs: dict[str, Any] = {"Name": rule.name, "EventPattern": json.dumps(rule.pattern())}
+        if bus:
+            kwargs["EventBusName"] = bus
+        self.events.put_rule(**kwargs)
+        target = next(f for f in spec.functions if f.zip_name == rule.target)
+        targets: dict[str, Any] = {"Rule": rule.name, "Targets": [{"Id": "start", "Arn": target.arn}]}
+        if bus:
+            targets["EventBusName"] = bus
+        self.events.put_targets(**targets)
+        self.rules[(rule.bus, rule.name)] = rule
+
+    @contextlib.contextmanager
+    def _router(self) -> Iterator[None]:
+        from moto.events import models as events_models
+
+        from contextual_targeting.local.event_patterns import matches
+        from contextual_targeting.local.sfn_lambda import invoke
+
+        original = events_models.Rule.send_to_targets
+        deployment = self
+
+        def send_to_targets(rule: Any, original_event: Any, transform_input: bool = True) -> None:
+            spec = deployment.rules.get((rule.event_bus_name, rule.name))
+            if spec is None:
+                return original(rule, original_event, transform_input)  # type: ignore[no-any-return]
+            event = _as_delivered(original_event)
+            # S3 sends its events to the default bus only (moto offers them to every bus's rules)
+            if event.get("source") == "aws.s3" and rule.event_bus_name != "default":
+                return None
+            if not matches(spec.pattern(), event):
+                return None
+            for target in rule.targets:
+                try:
+                    invoke(target["Arn"], json.dumps(event))
+                except BaseException as exc:  # surfaced by wait_idle: an event that went nowhere is a failure
+                    deployment._router_errors.append(exc)
+            return None
+
+        events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
+        try:
+            yield
+        finally:
+            events_models.Rule.send_to_targets = original  # type: ignore[method-assign]
+
+    # ------------------------------------------------------------------ user actions
+    def sync(self, local_dir: Path, bucket: str, prefix: str = "") -> list[str]:
+        """``aws s3 sync local_dir s3://bucket/prefix`` (files in sorted order); returns the keys written."""
+        keys = []
+        for path in sorted(p for p in Path(local_dir).rglob("*") if p.is_file()):
+            key = prefix + path.relative_to(local_dir).as_posix()
+            with path.open("rb") as body:
+                self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+            keys.append(key)
+        return keys
+
+    def put(self, bucket: str, key: str, body: bytes) -> None:
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+    # ------------------------------------------------------------------ observation
+    def executions(self) -> list[Execution]:
+        found: list[Execution] = []
+        for spec in self.specs:
+            paginator = self.sfn.get_paginator("list_executions")
+            for page in paginator.paginate(stateMachineArn=spec.state_machine_arn):
+                for item in page["executions"]:
+                    found.append(
+                        Execution(
+                            workflow=spec.key,
+                            name=item["name"],
+                            arn=item["executionArn"],
+                            status=item["status"],
+                            start=item["startDate"].timestamp(),
+                            stop=item["stopDate"].timestamp() if item.get("stopDate") else None,
+                        )
+                    )
+        return sorted(found, key=lambda e: e.start)
+
+    def current_state(self, execution_arn: str) -> str:
+        history = self.sfn.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=20)
+        for event in history["events"]:
+            details = event.get("stateEnteredEventDetails")
+            if details:
+                return str(details["name"])
+        return "-"
+
+    def failure(self, execution: Execution) -> tuple[str, str, str]:
+        """(failing state, error, cause) of a failed execution."""
+        history = self.sfn.get_execution_history(executionArn=execution.arn, reverseOrder=True)["events"]
+        error = cause = ""
+        for event in history:
+            details = event.get("executionFailedEventDetails")
+            if details:
+                error, cause = details.get("error", ""), details.get("cause", "")
+                break
+        state = "-"
+        for event in history:
+            entered = event.get("stateEnteredEventDetails")
+            if entered:
+                state = entered["name"]
+                break
+        return state, error, cause
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        paginator = self.sfn.get_paginator("get_execution_history")
+        for page in paginator.paginate(executionArn=execution_arn):
+            events.extend(page["events"])
+        return events
+
+    def notifications(self) -> list[Notification]:
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self._mailbox_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                envelope = json.loads(message["Body"])
+                self._notifications.append(Notification(envelope.get("Subject") or "", envelope.get("Message", "")))
+                self.sqs.delete_message(QueueUrl=self._mailbox_url, ReceiptHandle=message["ReceiptHandle"])
+        return list(self._notifications)
+
+    def wait_idle(
+        self,
+        timeout: float = 600,
+        on_tick: Callable[[list[Execution]], None] | None = None,
+        settle: float = 0.5,
+        interval: float = 0.2,
+    ) -> list[Execution]:
+        """Wait until no execution is running (and none started for ``settle`` seconds); return them all."""
+        deadline = time.monotonic() + timeout
+        quiet_since: float | None = None
+        seen = -1
+        while True:
+            if self._router_errors:
+                raise RuntimeError(f"an event could not be delivered: {self._router_errors[0]!r}")
+            executions = self.executions()
+            if on_tick:
+                on_tick(executions)
+            running = [e for e in executions if e.status == "RUNNING"]
+            if not running and len(executions) == seen:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= settle:
+                    return executions
+            else:
+                quiet_since = None
+            seen = len(executions)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still running after {timeout:.0f}s: {[e.name for e in running]}")
+            time.sleep(interval)
+
+
+@dataclass
+class Step:
+    """One step of the README's walk-through."""
+
+    title: str
+    action: Callable[[LocalDeployment], Any]
+    expect: list[str] = field(default_factory=list)  # workflows expected to run
