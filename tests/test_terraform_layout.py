@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -455,3 +457,77 @@ def test_log_retention_days_are_cloudwatch_values() -> None:
     allowed = {int(n) for n in re.search(r"contains\(\[([^\]]*)\]", condition).group(1).split(",")}  # type: ignore[union-attr]
     assert {1, 3, 5, 7, 14, 30, 60, 90, 365, 3653} <= allowed
     assert 2 not in allowed and 0 not in allowed
+
+
+# --- the same validations evaluated by a real Terraform (>= 1.5) when one is on PATH -----------------------------
+# A configuration holding only the root's variables.tf needs no provider, so `terraform init` and `plan` run offline.
+
+
+def _terraform() -> str | None:
+    binary = shutil.which("terraform")
+    if binary is None:
+        return None
+    out = subprocess.run([binary, "version", "-json"], capture_output=True, text=True, check=False).stdout
+    try:
+        major, minor = (int(p) for p in json.loads(out)["terraform_version"].split(".")[:2])
+    except (ValueError, KeyError):
+        return None
+    return binary if (major, minor) >= (1, 5) else None
+
+
+@pytest.fixture(scope="module")
+def variables_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    binary = _terraform()
+    if binary is None:
+        pytest.skip("no terraform >= 1.5 on PATH (the 1.0.3 fmt-only binary cannot evaluate validations)")
+    workdir = tmp_path_factory.mktemp("tfvars")
+    shutil.copy(ROOT / "variables.tf", workdir / "variables.tf")
+    subprocess.run([binary, "init", "-backend=false", "-input=false", "-no-color"], cwd=workdir, check=True,
+                   capture_output=True)  # fmt: skip
+    return binary, workdir
+
+
+@pytest.mark.parametrize(
+    ("values", "invalid"),
+    [
+        ({}, None),
+        ({"name_prefix": "ct-prod-1", "notification_emails": ["ops@example.com", "a.b+c@sub.example.org"],
+          "segment_import_prefix": "imports/pinpoint/", "log_retention_days": 365, "region": "ap-southeast-2",
+          "kms_key_arn": "arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          "pinpoint_application_id": "0123456789abcdef0123456789abcdef", "tags": {"Team": "growth"},
+          "powertools_layer_arn": "arn:aws:lambda:eu-west-1:111122223333:layer:Custom:3",
+          "batch_output_retention_days": 1, "event_archive_retention_days": 0}, None),
+        ({"name_prefix": "Bad_Prefix"}, "name_prefix"),
+        ({"name_prefix": "a" * 25}, "name_prefix"),
+        ({"name_prefix": "double--hyphen"}, "name_prefix"),
+        ({"name_prefix": "xn-reserved"}, "name_prefix"),
+        ({"notification_emails": ["not-an-address"]}, "notification_emails"),
+        ({"notification_emails": ["a@b.co", "a@b.co"]}, "notification_emails"),
+        ({"segment_import_prefix": "pinpoint"}, "segment_import_prefix"),
+        ({"segment_import_prefix": "/pinpoint/"}, "segment_import_prefix"),
+        ({"log_retention_days": 2}, "log_retention_days"),
+        ({"kms_key_arn": "alias/aws/s3"}, "kms_key_arn"),
+        ({"pinpoint_application_id": "my-app"}, "pinpoint_application_id"),
+        ({"region": "Europe"}, "region"),
+        ({"tags": {"aws:reserved": "x"}}, "tags"),
+        ({"powertools_layer_arn": "AWSLambdaPowertoolsPythonV3"}, "powertools_layer_arn"),
+        ({"batch_output_retention_days": 1.5}, "batch_output_retention_days"),
+        ({"event_archive_retention_days": -1}, "event_archive_retention_days"),
+    ],
+)  # fmt: skip
+def test_terraform_evaluates_the_root_variable_validations(
+    variables_only: tuple[str, Path], values: dict[str, Any], invalid: str | None, tmp_path: Path
+) -> None:
+    binary, workdir = variables_only
+    var_file = tmp_path / "case.tfvars.json"
+    var_file.write_text(json.dumps(values))
+    result = subprocess.run(
+        [binary, "plan", "-input=false", "-no-color", "-lock=false", f"-var-file={var_file}"],
+        cwd=workdir, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if invalid is None:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0
+        assert "Invalid value for variable" in result.stderr
+        assert f"var.{invalid}" in result.stderr, result.stderr
