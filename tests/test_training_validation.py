@@ -394,9 +394,12 @@ def test_s3_source_streams_ranges_and_lists_folders(s3) -> None:
 
 
 def test_report_is_cut_to_fit_a_step_functions_cause() -> None:
-    text = "INVALID\n" + "\n".join(f"  {i}. problem" for i in range(10_000))
+    text = "INVALID\n" + "\n".join(f'  {i}. value "x" in "y"' for i in range(10_000))
     cut = report_for_error(text)
-    assert len(cut) <= 30_000 and cut.endswith("run the CLI for all of it)")
+    cause = json.dumps({"errorMessage": cut, "errorType": "InputInvalid", "stackTrace": ["  File x\n"] * 20})
+    assert len(cause) < 32_768 and json.loads(cause)["errorMessage"] == cut
+    assert cut.startswith("INVALID\n  0. value") and cut.endswith("for all of it)")
+    assert text.startswith(cut.rsplit("\n", 1)[0])  # cut at a line boundary
     assert report_for_error("short") == "short"
 
 

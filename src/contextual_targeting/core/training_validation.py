@@ -897,8 +897,20 @@ def build_plan(result: ValidationResult, run_id: str) -> dict[str, Any]:
     return plan
 
 
-def report_for_error(text: str, limit: int = 30_000) -> str:
-    """The report, cut to fit a Step Functions error cause (32,768 characters)."""
-    if len(text) <= limit:
+def report_for_error(text: str, limit: int = 24_000) -> str:
+    """The report, cut at a line so that its JSON-escaped form stays under ``limit`` characters.
+
+    Step Functions keeps at most 32,768 characters of an error cause, and the Lambda integration's cause is the JSON
+    ``{"errorMessage", "errorType", "stackTrace"}``: a cut cause would no longer parse (``States.StringToJson``).
+    """
+    if len(json.dumps(text)) <= limit:
         return text
-    return text[: limit - 60].rsplit("\n", 1)[0] + "\n  ... (report truncated; run the CLI for all of it)"
+    tail = "\n  ... (report truncated; run `contextual-targeting validate` for all of it)"
+    kept: list[str] = []
+    size = len(json.dumps(tail))
+    for line in text.split("\n"):
+        size += len(json.dumps(line))  # its escaped length + 2, the 2 paying for the escaped line break
+        if size > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept) + tail
