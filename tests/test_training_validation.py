@@ -586,3 +586,21 @@ def test_user_tracking_memory_is_dropped_once_the_minimum_is_met(tmp_path: Path,
     monkeypatch.setattr(training_validation, "MIN_ACTIVE_USERS", 10**9)  # never met: ids are kept to the end
     _, growing = peak_bytes()
     assert bounded + 1024**2 < growing, (bounded, growing)
+
+
+def test_encoding_line_endings_and_records_spanning_lines(tmp_path: Path) -> None:
+    root = valid_copy(tmp_path)
+    users = root / CONFIG.replace("config.json", "users.csv")
+    lines = users.read_bytes().split(b"\n")
+    users.write_bytes(b"\r\n".join(lines))  # CRLF is fine
+    assert validate_local(root / CONFIG).valid
+
+    lines[3] = lines[3].replace(b"Female", b"F\xe9male").replace(b"Male", b"M\xe4le").replace(b"Agender", b"Ag\xe9nder")
+    lines[5] = lines[5].replace(b"success+", b'"success+\nsplit')
+    lines[5] = lines[5].replace(b".com", b'.com"')
+    users.write_bytes(b"\n".join(lines))
+    result = validate_local(root / CONFIG)
+    assert_reported(
+        result.report.problems,
+        [(r"users\.csv:4$", r"not UTF-8"), (r"users\.csv:7$", r"record spans several lines")],
+    )
