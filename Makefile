@@ -54,7 +54,7 @@ fmt: $(BIN)/.stamp ## format Python and Terraform in place
 
 validate: $(BIN)/.stamp $(TOOLS_VENV)/.stamp node_modules/.stamp ## offline Terraform/ASL/IAM validation (+ terraform validate where possible)
 	@if [ -f src/contextual_targeting/commands/validate_tf.py ]; then \
-	  $(CLI) validate-tf --tools-venv $(TOOLS_VENV); \
+	  $(CLI) validate-tf --tools-venv $(TOOLS_VENV) --write-security-report docs/security.md; \
 	else echo "validate: offline Terraform validation has not landed yet (issue: infrastructure base)"; fi
 
 unit: $(BIN)/.stamp node_modules/.stamp build ## the test suite only (no lint/validate)

@@ -7,9 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contextual_targeting.tfcheck import Finding
+from contextual_targeting.tfcheck import Finding, iam
 from contextual_targeting.tfcheck.hcl import tf_dirs
 from contextual_targeting.tfcheck.schema import load_schema
+from contextual_targeting.tfcheck.security import (
+    check_public_acls,
+    check_suppressions,
+    checkov_findings,
+    run_checkov,
+    write_report,
+)
 from contextual_targeting.tfcheck.tools import check_fmt, terraform_validate
 from contextual_targeting.tfcheck.wiring import check_schema, check_wiring, load_tree
 
@@ -64,7 +71,45 @@ def run(options: Options, log: Callable[[str], None] = lambda _line: None) -> Re
     for module in tree.values():
         check_schema(module, schema, result.findings)
         check_wiring(module, tree, root, schema, result.findings)
+    modules = list(tree.values())
+    check_suppressions(modules, result.findings)
+    check_public_acls(modules, result.findings)
     log(f"static checks: {time.monotonic() - started:.1f}s")
+
+    tools_python = options.tools_venv / "bin" / "python" if options.tools_venv else None
+    policies = [policy for module in modules for policy in iam.collect(module)]
+    iam.check_wildcards(policies, iam.wildcard_actions(root), result.findings)
+    if options.skip_parliament:
+        result.notes.append("iam lint (parliament): skipped (--skip-parliament)")
+    elif tools_python is None or not tools_python.exists():
+        result.findings.append(
+            Finding(".", 1, "iam", "parliament needs --tools-venv (make validate creates .venv-tools)")
+        )
+    else:
+        started = time.monotonic()
+        iam.run_parliament(policies, tools_python, result.findings)
+        result.notes.append(f"iam lint: {len(policies)} policy document(s) checked with parliament")
+        log(f"parliament: {time.monotonic() - started:.1f}s")
+
+    checkov = options.tools_venv / "bin" / "checkov" if options.tools_venv else None
+    if options.skip_checkov:
+        result.notes.append("checkov: skipped (--skip-checkov)")
+    elif checkov is None or not checkov.exists():
+        result.findings.append(
+            Finding(".", 1, "checkov", "checkov needs --tools-venv (make validate creates .venv-tools)")
+        )
+    else:
+        started = time.monotonic()
+        report = run_checkov(root, checkov)
+        checkov_findings(report, result.findings)
+        result.notes.append(
+            f"checkov {report.version}: {report.passed} passed, {len(report.failed)} failed, "
+            f"{len(report.skipped)} skipped"
+        )
+        if options.security_report:
+            write_report(report, options.security_report)
+            result.notes.append(f"checkov summary written to {options.security_report}")
+        log(f"checkov: {time.monotonic() - started:.1f}s")
 
     if options.skip_terraform:
         result.notes.append("terraform validate: skipped (--skip-terraform)")

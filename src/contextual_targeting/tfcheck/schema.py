@@ -20,6 +20,7 @@ from typing import Any
 from contextual_targeting.tfcheck import REPO_ROOT
 
 CACHE_FORMAT = 1
+_LOADED: dict[Path, ProviderSchema] = {}  # per process: tests validate many trees
 _REPRESENTS = re.compile(r"docs/(resources|data-sources)/([a-z0-9_]+)\s+(aws_[a-z0-9_]+)\}")
 _PROVIDER_VERSION = re.compile(r"registry\.terraform\.io/providers/hashicorp/aws/([0-9][^/]*)/docs")
 _ANCHOR = re.compile(r"/docs/[^#\s]+#([A-Za-z0-9_]+)[\s}]")
@@ -217,11 +218,14 @@ def load_schema(cache_dir: Path | None = None, manifest_path: Path | None = None
     cache_dir = cache_dir or REPO_ROOT / ".cache" / "tfcheck"
     version = _wheel_version(manifest_path)
     cache_file = cache_dir / f"aws-schema-{version}.json"
+    if cache_file in _LOADED:
+        return _LOADED[cache_file]
     if cache_file.exists():
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
             if data.get("format") == CACHE_FORMAT and data.get("wheel_version") == version:
-                return _from_json(data)
+                _LOADED[cache_file] = _from_json(data)
+                return _LOADED[cache_file]
         except (OSError, ValueError, KeyError):
             pass
     provider_version, resources, data_sources = extract(_read_manifest(manifest_path))
@@ -230,4 +234,5 @@ def load_schema(cache_dir: Path | None = None, manifest_path: Path | None = None
     tmp = cache_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(_to_json(schema), separators=(",", ":")), encoding="utf-8")
     tmp.replace(cache_file)
+    _LOADED[cache_file] = schema
     return schema
