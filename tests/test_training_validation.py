@@ -25,6 +25,7 @@ from contextual_targeting.core.training_validation import (
     InputInvalid,
     Options,
     build_plan,
+    check_dataset,
     parse_query,
     report_for_error,
     validate_training_input,
@@ -604,3 +605,23 @@ def test_encoding_line_endings_and_records_spanning_lines(tmp_path: Path) -> Non
         result.report.problems,
         [(r"users\.csv:4$", r"not UTF-8"), (r"users\.csv:7$", r"record spans several lines")],
     )
+
+
+def test_check_dataset_alone_for_import_jobs(s3) -> None:
+    upload(s3, FIXTURES / "missing_required_value")
+    config = json.loads((VALID / CONFIG).read_text())
+    source = S3Source(s3, BUCKET)
+    schema = config["datasets"]["interactions"]["schema"]["serviceConfig"]["schema"]
+    report, dataset = check_dataset(source, "INTERACTIONS", json.dumps(schema), "train/bingewatch/interactions.csv")
+    assert dataset is not None and dataset.rows == 1020
+    assert [str(p) for p in report.problems] == [
+        f"s3://{BUCKET}/train/bingewatch/interactions.csv:4: missing value for required (non-nullable) field ITEM_ID"
+    ]
+    items_schema = config["datasets"]["items"]["schema"]["serviceConfig"]["schema"]
+    lines = (VALID / "train/bingewatch/items.csv").read_text().splitlines(True)
+    s3.put_object(Bucket=BUCKET, Key="imports/items/part-0.csv", Body="".join(lines[:30]))
+    s3.put_object(Bucket=BUCKET, Key="imports/items/part-1.csv", Body=lines[0] + "".join(lines[30:]))
+    report, dataset = check_dataset(source, "ITEMS", items_schema, "imports/items/")
+    assert report.valid and dataset is not None and dataset.rows == 60
+    report, _ = check_dataset(source, "USERS", {"type": "record"}, "train/bingewatch/users.csv")
+    assert not report.valid

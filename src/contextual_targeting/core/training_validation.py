@@ -746,6 +746,43 @@ def _check_minimums(source: DataSource, dataset: DatasetInput, active_users: int
             report.add(where, message)
 
 
+def check_dataset(
+    source: DataSource, kind: str, schema: dict[str, Any] | str, location: str, options: Options | None = None
+) -> tuple[Report, DatasetInput | None]:
+    """Check one dataset's data alone: its Avro schema, then the CSV file or folder of parts at ``location``.
+
+    For callers that import data outside a full upload (the Personalize emulator's import jobs, for instance).
+    ``kind`` is ``interactions``/``items``/``users`` or the Personalize type (``INTERACTIONS``…); ``location`` is a
+    file key, or a folder prefix ending in ``/``. Minimums are checked for interactions.
+    """
+    options = options or Options()
+    kind = kind.lower()
+    report = Report(max_examples=options.max_examples)
+    parsed = _parse_avro(kind, schema, f"{kind} schema", report)
+    if parsed is None:
+        if report.valid:
+            report.add(f"{kind} schema", "not an Avro record schema")
+        return report, None
+    dataset = DatasetInput(kind, kind, kind, parsed[1], parsed[0])
+    if location.endswith("/"):
+        files = sorted(
+            (key, size)
+            for key, size in source.list_files(location).items()
+            if not posixpath.basename(key).startswith((".", "_"))
+        )
+    else:
+        size = source.size(location)
+        files = [] if size is None else [(location, size)]
+    if not files:
+        report.add(source.display(location), "no data found")
+        return report, dataset
+    dataset.location, dataset.files = location, files
+    active = _check_data(source, dataset, options, report, {}, {}, {})
+    if kind == "interactions":
+        _check_minimums(source, dataset, active, report)
+    return report, dataset
+
+
 # --------------------------------------------------------------------------------------------------------------
 # batch job config
 
