@@ -625,3 +625,14 @@ def test_check_dataset_alone_for_import_jobs(s3) -> None:
     assert report.valid and dataset is not None and dataset.rows == 60
     report, _ = check_dataset(source, "USERS", {"type": "record"}, "train/bingewatch/users.csv")
     assert not report.valid
+
+
+@pytest.mark.skipif(not COMMITTED_SAMPLE.exists(), reason="data/personalize sample not committed yet")
+def test_lambda_plans_the_committed_sample(lambda_handler, s3) -> None:
+    upload(s3, REPO / "data" / "personalize")
+    plan = lambda_handler("validate_training_input")({"bucket": BUCKET, "key": CONFIG, "run_id": "sample-run"}, None)
+    assert plan["valid"] is True and plan["report"]["problems"] == []
+    assert [d["dataLocation"] for d in plan["datasets"]] == [
+        f"s3://{BUCKET}/train/bingewatch/{name}.csv" for name in ("interactions", "items", "users")
+    ]
+    assert plan["batchSegmentJobs"][0]["input"] == f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/job_config.json"
