@@ -636,3 +636,12 @@ def test_lambda_plans_the_committed_sample(lambda_handler, s3) -> None:
         f"s3://{BUCKET}/train/bingewatch/{name}.csv" for name in ("interactions", "items", "users")
     ]
     assert plan["batchSegmentJobs"][0]["input"] == f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/job_config.json"
+
+
+def test_cli_finds_data_and_queries_from_relative_paths(monkeypatch, capsys) -> None:
+    monkeypatch.chdir(config_of("valid").parent)
+    assert main(["validate", "config.json"]) == 0
+    assert "../../batch/bingewatch/bingewatch-affinity/job_config.json" in capsys.readouterr().out
+    monkeypatch.chdir(config_of("value_absent").parent.parent)
+    assert main(["validate", "./bingewatch/config.json"]) == 1
+    assert '../batch/bingewatch/bingewatch-affinity/job_config.json:2: value "Western"' in capsys.readouterr().out

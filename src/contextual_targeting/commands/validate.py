@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,20 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def batch_root(data_dir: Path) -> str:
+    """The folder holding ``batch/``: the one above ``train/`` (MPE layout), else the data folder's parent.
+
+    Worked out on the resolved path, so ``validate config.json`` inside ``train/<dg>/`` finds ``../../batch/``.
+    """
+    resolved = data_dir.resolve()
+    parts = resolved.parts
+    if "train" in parts[1:]:
+        root = Path(*parts[: len(parts) - 1 - parts[::-1].index("train")])
+    else:
+        root = resolved.parent
+    return Path(os.path.relpath(root)).as_posix()
+
+
 def run(args: argparse.Namespace) -> int:
     options = Options(
         full_check_max_bytes=int(args.full_check_max_mb * 1024**2), sample_bytes=int(args.sample_mb * 1024**2)
@@ -57,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         args.config.as_posix(),
         data_prefix=data_dir.as_posix(),
         job_config_key=args.job_config.as_posix() if args.job_config is not None else None,
+        batch_root=batch_root(data_dir),
         options=options,
     )
     if args.json:

@@ -64,10 +64,12 @@ class LocalSource:
         if not base.is_dir():
             return {}
         found: dict[str, int] = {}
+        start = prefix if prefix.endswith("/") else prefix + "/"
         for dirpath, _dirs, files in os.walk(base):
             for name in files:
                 path = Path(dirpath) / name
-                found[path.as_posix()] = path.stat().st_size
+                # keys keep the prefix exactly as given ("./x/" stays "./x/..."), so callers can match on it
+                found[start + path.relative_to(base).as_posix()] = path.stat().st_size
         return dict(sorted(found.items()))
 
     def iter_lines(self, key: str, limit: int | None = None) -> Iterator[bytes]:

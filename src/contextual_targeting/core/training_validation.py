@@ -210,9 +210,15 @@ def validate_training_input(
     *,
     data_prefix: str | None = None,
     job_config_key: str | None = None,
+    batch_root: str | None = None,
     options: Options | None = None,
 ) -> ValidationResult:
-    """Check everything; never raises for bad input (S3/IO errors propagate)."""
+    """Check everything; never raises for bad input (S3/IO errors propagate).
+
+    ``data_prefix``: folder of the CSVs (default: the config's folder). ``batch_root``: folder holding ``batch/``
+    (default: the folder above ``train/`` in ``data_prefix``). ``job_config_key``: overrides
+    ``<batch_root>/batch/<dataset group>/<solution>/job_config.json``.
+    """
     options = options or Options()
     report = Report(max_examples=options.max_examples)
     config_display = source.display(config_key)
@@ -228,7 +234,7 @@ def validate_training_input(
     if data_prefix is None:
         data_prefix = posixpath.dirname(config_key)
     data_prefix = data_prefix.rstrip("/") + "/" if data_prefix else ""
-    result.batch_root = _batch_root(data_prefix)
+    result.batch_root = _batch_root(data_prefix) if batch_root is None else batch_root
 
     datasets_config = config.get("datasets") if isinstance(config.get("datasets"), dict) else {}
     assert isinstance(datasets_config, dict)
