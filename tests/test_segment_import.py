@@ -382,3 +382,15 @@ def test_rendered_definition_passes_asl_validator(tmp_path: Path) -> None:
     path.write_text(json.dumps(definition))
     completed = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_terraform_passes_exactly_the_template_variables() -> None:
+    import hcl2
+
+    from contextual_targeting.asl import placeholders
+
+    main = hcl2.load((REPO / "modules/pinpoint_import/main.tf").open())
+    asl_locals = next(block["asl_vars"] for block in main["locals"] if "asl_vars" in block)
+    template = (REPO / "statemachines/segment_import.asl.json").read_text()
+    assert set(asl_locals) == placeholders(template) == set(asl_vars("arn:aws:sns:us-east-1:1:t"))
+    assert placeholders(PATTERN_FILE.read_text()) == {"bucket_name", "import_prefix"}

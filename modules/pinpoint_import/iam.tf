@@ -1,0 +1,312 @@
+# One role per function, one for the state machine, one Pinpoint assumes to read the import files. Exact ARNs
+# everywhere; the only "*" resources are the X-Ray and vended-log-delivery actions listed in docs/iam-wildcards.md.
+
+# ------------------------------------------------------------------------------------------------ Pinpoint import role
+data "aws_iam_policy_document" "import_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["pinpoint.amazonaws.com"]
+    }
+
+    # Confused-deputy protection: only Pinpoint acting for this account's application may assume the role.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = local.app_resource_arns
+    }
+  }
+}
+
+resource "aws_iam_role" "import" {
+  name               = "${var.name_prefix}-pinpoint-import"
+  description        = "Assumed by Amazon Pinpoint to read import files under ${var.segment_import_prefix} in the segment import bucket"
+  assume_role_policy = data.aws_iam_policy_document.import_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "import" {
+  statement {
+    sid       = "ReadImportFiles"
+    actions   = ["s3:GetObject"]
+    resources = [local.import_objects_arn]
+  }
+
+  statement {
+    sid       = "ListImportPrefix"
+    actions   = ["s3:ListBucket"]
+    resources = [var.segment_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [var.segment_import_prefix, "${var.segment_import_prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "LocateBucket"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [var.segment_bucket_arn]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "DecryptImportFiles"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "import" {
+  name   = "read-import-prefix"
+  role   = aws_iam_role.import.id
+  policy = data.aws_iam_policy_document.import.json
+}
+
+# ------------------------------------------------------------------------------------------------ Lambda roles
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+resource "aws_iam_role" "prepare" {
+  name               = local.prepare_name
+  description        = "Pinpoint import prepare function: read completion objects, list the app's segments"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "prepare" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.prepare.arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadCompletionObjects"
+    actions   = ["s3:GetObject"]
+    resources = [local.completion_objects]
+  }
+
+  statement {
+    sid       = "FindSegmentByName"
+    actions   = ["mobiletargeting:GetSegments"]
+    resources = local.app_resource_arns
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "DecryptCompletionObjects"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "prepare" {
+  name   = "prepare"
+  role   = aws_iam_role.prepare.id
+  policy = data.aws_iam_policy_document.prepare.json
+}
+
+resource "aws_iam_role" "start" {
+  name               = local.start_name
+  description        = "Pinpoint import start function: start the segment import state machine"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "start" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.start.arn}:*"]
+  }
+
+  statement {
+    sid       = "StartThisStateMachine"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "EncryptDeadLetters"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "start" {
+  name   = "start"
+  role   = aws_iam_role.start.id
+  policy = data.aws_iam_policy_document.start.json
+}
+
+# ------------------------------------------------------------------------------------------------ state machine role
+data "aws_iam_policy_document" "state_machine_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.state_machine_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "state_machine" {
+  name               = local.state_machine_name
+  description        = "Segment import state machine: prepare, Pinpoint import jobs, notifications"
+  assume_role_policy = data.aws_iam_policy_document.state_machine_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "state_machine" {
+  statement {
+    sid       = "InvokePrepare"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.prepare_arn, "${local.prepare_arn}:*"]
+  }
+
+  statement {
+    sid       = "ImportJobs"
+    actions   = ["mobiletargeting:CreateImportJob", "mobiletargeting:GetImportJob"]
+    resources = local.app_resource_arns
+  }
+
+  statement {
+    sid       = "PassImportRoleToPinpoint"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.import.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["pinpoint.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "Notify"
+    actions   = ["sns:Publish"]
+    resources = [var.notification_topic_arn]
+  }
+
+  statement {
+    sid = "LogDelivery"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "EncryptNotifications"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name   = "segment-import"
+  role   = aws_iam_role.state_machine.id
+  policy = data.aws_iam_policy_document.state_machine.json
+}

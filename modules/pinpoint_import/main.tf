@@ -1,0 +1,256 @@
+# The S3-triggered Pinpoint import workflow: an endpoint file or a segment folder's completion object in the segment
+# import bucket → EventBridge rule on the default bus → start function (execution named after key + ETag, so a
+# duplicate event never imports twice) → state machine: prepare → CreateImportJob (new segment, or a new version of
+# the segment with that name) → Wait/GetImportJob loop bounded by max_polls → SNS notification.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.region
+  account   = data.aws_caller_identity.current.account_id
+
+  state_machine_name = "${var.name_prefix}-segment-import"
+  prepare_name       = "${var.name_prefix}-pinpoint-import-prepare"
+  start_name         = "${var.name_prefix}-pinpoint-import-start"
+
+  # Built from names (not resource references) so roles, functions and the state machine can refer to each other
+  # without a dependency cycle.
+  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  prepare_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.prepare_name}"
+
+  import_objects_arn  = "${var.segment_bucket_arn}/${var.segment_import_prefix}*"
+  completion_objects  = "${var.segment_bucket_arn}/${var.segment_import_prefix}segments/*.ready.json"
+  app_resource_arns   = [var.pinpoint_application_arn, "${var.pinpoint_application_arn}/*"]
+  kms_statements      = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+  lambda_runtime      = "python3.13"
+  lambda_architecture = "arm64"
+
+  asl_vars = {
+    prepare_function_arn   = aws_lambda_function.prepare.arn
+    application_id         = var.pinpoint_application_id
+    import_role_arn        = aws_iam_role.import.arn
+    notification_topic_arn = var.notification_topic_arn
+    poll_seconds           = tostring(var.poll_seconds)
+    max_polls              = tostring(var.max_polls)
+    notify_on_start        = tostring(var.notify_on_start)
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ functions
+resource "aws_cloudwatch_log_group" "prepare" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (keys, names and counts only).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
+  name              = "/aws/lambda/${local.prepare_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "prepare" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3, Pinpoint); a VPC would add NAT or endpoints for nothing.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per import); reserving it would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
+  #checkov:skip=CKV_AWS_173:The environment holds an application id and a key prefix, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.prepare_name
+  description      = "Pinpoint import workflow: decide what to import for an S3 object and find the segment with that name"
+  role             = aws_iam_role.prepare.arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/pinpoint_import_prepare.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/pinpoint_import_prepare.zip")
+  timeout          = 60
+  memory_size      = 256
+
+  environment {
+    variables = {
+      APPLICATION_ID = var.pinpoint_application_id
+      IMPORT_PREFIX  = var.segment_import_prefix
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # The log group exists with its retention before the first invocation could create it without one; the role
+  # can write logs and read S3 before the function runs.
+  depends_on = [aws_cloudwatch_log_group.prepare, aws_iam_role_policy.prepare]
+}
+
+resource "aws_cloudwatch_log_group" "start" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the function logs execution names only.
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
+  name              = "/aws/lambda/${local.start_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "start" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public Step Functions API.
+  #checkov:skip=CKV_AWS_115:One short invocation per S3 event; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
+  #checkov:skip=CKV_AWS_173:The environment holds the state machine ARN only, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.start_name
+  description      = "Start the Pinpoint import workflow once per S3 event (execution name from key + ETag)"
+  role             = aws_iam_role.start.arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/start_execution.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/start_execution.zip")
+  timeout          = 30
+  memory_size      = 128
+
+  environment {
+    variables = {
+      STATE_MACHINE_ARN = local.state_machine_arn
+    }
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # Log group with retention first; the role may start the execution and write to the dead-letter queue.
+  depends_on = [aws_cloudwatch_log_group.start, aws_iam_role_policy.start]
+}
+
+resource "aws_lambda_function_event_invoke_config" "start" {
+  function_name                = aws_lambda_function.start.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+}
+
+# ------------------------------------------------------------------------------------------------ state machine
+resource "aws_cloudwatch_log_group" "state_machine" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
+  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_285:Execution history is logged at level ALL without execution data: states carry S3 keys and import-job failure lines, which can quote endpoint ids and addresses.
+  name     = local.state_machine_name
+  role_arn = aws_iam_role.state_machine.arn
+  type     = "STANDARD"
+
+  definition = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/segment_import.asl.json", local.asl_vars)))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = false
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  tags = var.tags
+
+  # Step Functions validates the role's permissions (log delivery, X-Ray) when the state machine is created.
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# ------------------------------------------------------------------------------------------------ trigger
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name_prefix}-pinpoint-import-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.import.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = data.aws_iam_policy_document.dlq.json
+}
+
+# S3 sends its events to the account's default bus. The pattern (one file shared with the tests) matches
+# `<prefix>segments/*.ready.json` completion objects and, for endpoint files, anything but `<prefix>segments/*`:
+# never a segment part. EventBridge cannot AND two conditions on one key, so the prepare function ignores keys
+# outside the prefix or without a .csv/.json extension.
+resource "aws_cloudwatch_event_rule" "import" {
+  name        = "${var.name_prefix}-pinpoint-import"
+  description = "Pinpoint endpoint files and segment completion objects in ${var.segment_bucket_name}/${var.segment_import_prefix}"
+  event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/segment_import.json", {
+    bucket_name   = var.segment_bucket_name
+    import_prefix = var.segment_import_prefix
+  })))
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "start" {
+  rule = aws_cloudwatch_event_rule.import.name
+  arn  = aws_lambda_function.start.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = var.event_retry_attempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq.arn
+  }
+}
+
+resource "aws_lambda_permission" "events" {
+  statement_id   = "AllowEventBridgeRule"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.start.function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.import.arn
+  source_account = local.account
+}

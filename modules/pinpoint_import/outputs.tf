@@ -1,0 +1,43 @@
+output "state_machine_arn" {
+  description = "ARN of the segment import state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the segment import state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "import_role_arn" {
+  description = "Role Pinpoint assumes to read the import files (trusts pinpoint.amazonaws.com for this application only)."
+  value       = aws_iam_role.import.arn
+}
+
+output "prepare_function_name" {
+  description = "Name of the prepare function."
+  value       = aws_lambda_function.prepare.function_name
+}
+
+output "start_function_name" {
+  description = "Name of the start function (the rule's target)."
+  value       = aws_lambda_function.start.function_name
+}
+
+output "rule_arn" {
+  description = "ARN of the EventBridge rule (default bus) matching endpoint files and segment completion objects."
+  value       = aws_cloudwatch_event_rule.import.arn
+}
+
+output "dead_letter_queue_url" {
+  description = "SQS queue receiving S3 events the rule or the start function could not deliver."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "log_group_names" {
+  description = "Log groups of the state machine and the functions, by role."
+  value = {
+    state_machine = aws_cloudwatch_log_group.state_machine.name
+    prepare       = aws_cloudwatch_log_group.prepare.name
+    start         = aws_cloudwatch_log_group.start.name
+  }
+}
