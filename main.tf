@@ -91,4 +91,20 @@ resource "aws_pinpoint_app" "this" {
 # <<< module "segment_postprocessing"
 
 # >>> module "pinpoint_import"
+module "pinpoint_import" {
+  source = "./modules/pinpoint_import"
+  count  = var.pinpoint_enabled ? 1 : 0
+
+  name_prefix              = var.name_prefix
+  tags                     = local.tags
+  segment_bucket_name      = module.storage.segment_bucket_name
+  segment_bucket_arn       = module.storage.segment_bucket_arn
+  segment_import_prefix    = var.segment_import_prefix
+  notification_topic_arn   = module.events.notification_topic_arn
+  kms_key_arn              = var.kms_key_arn
+  log_retention_days       = var.log_retention_days
+  lambda_package_dir       = local.lambda_package_dir
+  pinpoint_application_id  = local.pinpoint_application_id
+  pinpoint_application_arn = local.pinpoint_application_arn
+}
 # <<< module "pinpoint_import"

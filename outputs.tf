@@ -65,4 +65,13 @@ output "powertools_layer_arn" {
 # <<< outputs "segment_postprocessing"
 
 # >>> outputs "pinpoint_import"
+output "segment_import_state_machine_arn" {
+  description = "ARN of the Pinpoint segment import state machine; null when pinpoint_enabled is false."
+  value       = one(module.pinpoint_import[*].state_machine_arn)
+}
+
+output "pinpoint_import_role_arn" {
+  description = "Role Amazon Pinpoint assumes to read the import files; null when pinpoint_enabled is false."
+  value       = one(module.pinpoint_import[*].import_role_arn)
+}
 # <<< outputs "pinpoint_import"
