@@ -55,11 +55,10 @@ def batch_root(data_dir: Path) -> str:
     """
     resolved = data_dir.resolve()
     parts = resolved.parts
-    if "train" in parts[1:]:
-        root = Path(*parts[: len(parts) - 1 - parts[::-1].index("train")])
-    else:
-        root = resolved.parent
-    return Path(os.path.relpath(root)).as_posix()
+    train = len(parts) - 1 - parts[::-1].index("train") if "train" in parts[1:] else len(parts) - 1
+    root = Path(*parts[:train])
+    # keep the form the user gave: absolute stays absolute, relative is shown relative to here
+    return root.as_posix() if data_dir.is_absolute() else Path(os.path.relpath(root)).as_posix()
 
 
 def run(args: argparse.Namespace) -> int:
