@@ -178,3 +178,13 @@ def test_top_k_breaks_ties_by_index():
     assert top_k(score, 2).tolist() == [1, 2]
     assert top_k(score, 4).tolist() == [1, 2, 4, 3]
     assert top_k(score, 0).tolist() == []
+
+
+def test_numeric_looking_ids_keep_their_exact_text_across_chunks(tmp_path):
+    body = "USER_ID,ITEM_ID,TIMESTAMP\n7,10,1\n007,10,2\n7,11,3\n-0,10,4\n"
+    dataset = load_dataset(write_dataset(tmp_path, body, "ITEM_ID,GENRES\n11,X\n10,Y\n12,Z\n"), chunk_bytes=9)
+    users = [dataset.user_ids[u] for u in dataset.interactions.user]
+    items = [dataset.item_ids[i] for i in dataset.interactions.item]
+    assert users == ["7", "007", "7", "-0"]
+    assert items == ["10", "10", "11", "10"]
+    assert sorted(dataset.item_ids) == ["10", "11", "12"]  # items.csv and interactions share one index

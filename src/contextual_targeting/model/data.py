@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-CHUNK_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 32 * 1024 * 1024
 
 
 class DataError(ValueError):
@@ -72,20 +72,65 @@ class Dataset:
 
 
 class _Coder:
-    """Maps string ids to dense int codes in first-seen order."""
+    """Maps string ids to dense int codes in first-seen order.
+
+    ``index`` (str → code) is the truth. Columns of canonical decimal integers (the common case) are encoded through
+    a sorted numpy cache of the integer ids already seen, so a chunk only touches the dict for ids that are new.
+    """
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
+        self._int_keys = np.empty(0, dtype=np.int64)  # sorted
+        self._int_codes = np.empty(0, dtype=np.int64)
 
     def encode_unique(self, uniques: Iterable[str]) -> np.ndarray:
         index = self.index
         return np.fromiter((index.setdefault(u, len(index)) for u in uniques), dtype=np.int64)
+
+    def encode_column(self, column: np.ndarray) -> np.ndarray:
+        """Codes (int32) for a bytes column."""
+        ints = _canonical_ints(column)
+        if ints is None:
+            uniques, inverse = np.unique(column, return_inverse=True)
+            codes = self.encode_unique(u.decode("utf-8").strip() for u in uniques)
+            return codes[inverse].astype(np.int32)
+        uniques, inverse = np.unique(ints, return_inverse=True)
+        codes = np.empty(uniques.shape[0], dtype=np.int64)
+        known = np.zeros(uniques.shape[0], dtype=bool)
+        if self._int_keys.size:
+            pos = np.minimum(np.searchsorted(self._int_keys, uniques), self._int_keys.size - 1)
+            known = self._int_keys[pos] == uniques
+            codes[known] = self._int_codes[pos[known]]
+        new_keys = uniques[~known]
+        if new_keys.size:
+            new_codes = self.encode_unique(str(k) for k in new_keys.tolist())
+            codes[~known] = new_codes
+            keys = np.concatenate([self._int_keys, new_keys])
+            order = np.argsort(keys, kind="stable")
+            self._int_keys = keys[order]
+            self._int_codes = np.concatenate([self._int_codes, new_codes])[order]
+        return codes[inverse].astype(np.int32)
 
     def ids(self) -> np.ndarray:
         out = np.empty(len(self.index), dtype=object)
         for key, code in self.index.items():
             out[code] = key
         return out
+
+
+def _canonical_ints(column: np.ndarray) -> np.ndarray | None:
+    """The column as int64 if every value is written exactly as ``str(int)`` would write it, else None."""
+    try:
+        ints = column.astype(np.int64)
+    except (ValueError, OverflowError):
+        return None
+    magnitude = np.abs(ints)
+    if ints.size and magnitude.max() >= 10**15:
+        return None  # beyond exact float64 digit counting: take the string path
+    digits = np.floor(np.log10(np.maximum(magnitude, 1))).astype(np.int64) + 1 + (ints < 0)
+    if not (np.char.str_len(column) == digits).all():
+        return None  # "007", "+7", " 7", "-0": keep the exact string
+    return ints
 
 
 def _lower_header(header: Sequence[str]) -> dict[str, int]:
@@ -125,28 +170,27 @@ def _dataset_path(directory: Path, name: str) -> Path | None:
 # --- interactions ---------------------------------------------------------------------------------------------
 
 
-def _parse_chunk_fast(lines: list[bytes], ncols: int) -> list[np.ndarray] | None:
-    """Columns of a chunk of unquoted CSV lines as bytes arrays, or None if the chunk needs the csv module."""
-    joined = b",".join(lines)
-    if b'"' in joined:
+def _parse_chunk_fast(block: bytes, ncols: int, wanted: list[int]) -> dict[int, np.ndarray] | None:
+    """Wanted columns of a block of unquoted CSV lines as bytes arrays, or None if it needs the csv module."""
+    body = block.replace(b"\r", b"")
+    if b'"' in body or b"\n\n" in body or body.startswith(b"\n") or body.endswith(b"\n"):
         return None
-    fields = joined.split(b",")
-    if len(fields) != len(lines) * ncols:
+    fields = body.replace(b"\n", b",").split(b",")
+    if len(fields) != (body.count(b"\n") + 1) * ncols:
         return None
-    return [np.array(fields[c::ncols], dtype=bytes) for c in range(ncols)]
+    return {c: np.array(fields[c::ncols], dtype=bytes) for c in wanted}
 
 
-def _parse_chunk_csv(lines: list[bytes], ncols: int) -> list[np.ndarray]:
-    text = io.StringIO(b"\n".join(lines).decode("utf-8"))
-    rows = [row for row in csv.reader(text) if row]
+def _parse_chunk_csv(block: bytes, ncols: int, wanted: list[int]) -> dict[int, np.ndarray]:
+    rows = [row for row in csv.reader(io.StringIO(block.decode("utf-8"))) if row]
     for row in rows:
         if len(row) != ncols:
             raise DataError(f"row with {len(row)} fields, expected {ncols}: {row[:6]}")
-    return [np.array([row[c] for row in rows], dtype=object).astype(str).astype(bytes) for c in range(ncols)]
+    return {c: np.array([row[c].encode("utf-8") for row in rows], dtype=bytes) for c in wanted}
 
 
-def _iter_line_chunks(path: Path, chunk_bytes: int) -> Iterator[tuple[list[str], list[bytes]]]:
-    """Yield (header, lines) per chunk; lines are non-empty, without line endings."""
+def _iter_blocks(path: Path, chunk_bytes: int) -> Iterator[tuple[list[str], bytes]]:
+    """Yield (header, block of whole lines without the final line ending)."""
     with open(path, "rb") as handle:
         header_line = handle.readline().decode("utf-8-sig").strip("\r\n")
         header = next(csv.reader([header_line]))
@@ -161,10 +205,11 @@ def _iter_line_chunks(path: Path, chunk_bytes: int) -> Iterator[tuple[list[str],
                 rest = block
                 continue
             rest = block[cut + 1 :]
-            lines = [line.rstrip(b"\r") for line in block[:cut].split(b"\n")]
-            yield header, [line for line in lines if line]
+            body = block[:cut].strip(b"\r\n")
+            if body:
+                yield header, body
         if rest.strip():
-            yield header, [rest.rstrip(b"\r")]
+            yield header, rest.strip(b"\r\n")
 
 
 def _to_float(column: np.ndarray) -> np.ndarray:
@@ -187,24 +232,19 @@ def _to_timestamp(column: np.ndarray) -> np.ndarray:
         return _to_float(column).astype(np.int64)
 
 
-def _encode(column: np.ndarray, coder: _Coder) -> np.ndarray:
-    uniques, inverse = np.unique(column, return_inverse=True)
-    codes = coder.encode_unique(u.decode("utf-8").strip() for u in uniques)
-    return codes[inverse].astype(np.int32)
-
-
 def read_interactions(path: Path, users: _Coder, items: _Coder, chunk_bytes: int = CHUNK_BYTES) -> Interactions:
     parts: list[tuple[np.ndarray, ...]] = []
     for file in _data_files(Path(path)):
-        for header, lines in _iter_line_chunks(file, chunk_bytes):
+        for header, block in _iter_blocks(file, chunk_bytes):
             cols = _lower_header(header)
             missing = {"user_id", "item_id"} - set(cols)
             if missing:
                 raise DataError(f"{file}: missing column(s) {sorted(missing)} (header {header})")
-            columns = _parse_chunk_fast(lines, len(header)) or _parse_chunk_csv(lines, len(header))
-            n = columns[0].shape[0]
-            user = _encode(columns[cols["user_id"]], users)
-            item = _encode(columns[cols["item_id"]], items)
+            wanted = [cols[c] for c in ("user_id", "item_id", "event_value", "timestamp") if c in cols]
+            columns = _parse_chunk_fast(block, len(header), wanted) or _parse_chunk_csv(block, len(header), wanted)
+            user = users.encode_column(columns[cols["user_id"]])
+            item = items.encode_column(columns[cols["item_id"]])
+            n = user.shape[0]
             value = _to_float(columns[cols["event_value"]]) if "event_value" in cols else np.ones(n)
             value = np.where(np.isfinite(value), value, 1.0).astype(np.float32)
             has_ts = "timestamp" in cols
