@@ -645,3 +645,10 @@ def test_cli_finds_data_and_queries_from_relative_paths(monkeypatch, capsys) -> 
     monkeypatch.chdir(config_of("value_absent").parent.parent)
     assert main(["validate", "./bingewatch/config.json"]) == 1
     assert '../batch/bingewatch/bingewatch-affinity/job_config.json:2: value "Western"' in capsys.readouterr().out
+
+
+def test_names_with_a_trailing_newline_are_rejected(tmp_path: Path) -> None:
+    config = edit_config(valid_copy(tmp_path), lambda c: c["datasetGroup"]["serviceConfig"].update(name="bingewatch\n"))
+    assert_reported(
+        validate_local(config).report.problems, [(r"datasetGroup\.serviceConfig\.name$", r"does not match")]
+    )

@@ -46,6 +46,13 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def _ecma(pattern: str) -> str:
+    """A final ``$`` matches only at the very end, as in ECMA-262 (Python's also matches before a final newline)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + r"\Z"
+    return pattern
+
+
 def _is_type(value: Any, name: str) -> bool:
     if name in ("integer", "number") and isinstance(value, bool):
         return False
@@ -98,7 +105,7 @@ def _walk(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str, e
             fail("minLength", f"{_short(value)} is shorter than {schema['minLength']} characters")
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             fail("maxLength", f"{_short(value)} is longer than {schema['maxLength']} characters ({len(value)})")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        if "pattern" in schema and not re.search(_ecma(schema["pattern"]), value):
             fail("pattern", f"{_short(value)} does not match {schema['pattern']}")
     if _is_type(value, "number"):
         if "minimum" in schema and value < schema["minimum"]:

@@ -236,8 +236,7 @@ def validate_training_input(
     data_prefix = data_prefix.rstrip("/") + "/" if data_prefix else ""
     result.batch_root = _batch_root(data_prefix) if batch_root is None else batch_root
 
-    datasets_config = config.get("datasets") if isinstance(config.get("datasets"), dict) else {}
-    assert isinstance(datasets_config, dict)
+    datasets_config: dict[str, Any] = config["datasets"] if isinstance(config.get("datasets"), dict) else {}
     for kind in DATASET_ORDER:
         if isinstance(datasets_config.get(kind), dict):
             dataset = _check_dataset_config(kind, datasets_config[kind], config_display, report)
