@@ -62,6 +62,10 @@ output "powertools_layer_arn" {
 # <<< outputs "training_workflow"
 
 # >>> outputs "segment_postprocessing"
+output "segment_postprocessing_state_machine_arn" {
+  description = "ARN of the segment post-processing state machine (batch segment job output → exports, Pinpoint import parts)."
+  value       = module.segment_postprocessing.state_machine_arn
+}
 # <<< outputs "segment_postprocessing"
 
 # >>> outputs "pinpoint_import"

@@ -1,0 +1,395 @@
+# One role per function, one for the state machine. Exact ARNs everywhere; the only "*" resources are the X-Ray
+# and vended-log-delivery actions listed in docs/iam-wildcards.md.
+
+locals {
+  function_descriptions = {
+    split    = "Segment post-processing split function: read job output, write exports and scratch chunks"
+    resolve  = "Segment post-processing resolve function: GetUserEndpoints, write Pinpoint import parts"
+    finalize = "Segment post-processing finalize function: completion objects, job summary"
+    start    = "Segment post-processing start function: start the state machine once per job event"
+  }
+  function_policies = merge(
+    {
+      split    = data.aws_iam_policy_document.split.json
+      finalize = data.aws_iam_policy_document.finalize.json
+      start    = data.aws_iam_policy_document.start.json
+    },
+    var.pinpoint_enabled ? { resolve = data.aws_iam_policy_document.resolve[0].json } : {},
+  )
+  function_log_arns = { for key, name in local.function_names : key => "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/lambda/${name}:*" }
+}
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.functions
+
+  name               = each.value
+  description        = local.function_descriptions[each.key]
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.functions
+
+  name   = each.key
+  role   = aws_iam_role.function[each.key].id
+  policy = local.function_policies[each.key]
+}
+
+# ------------------------------------------------------------------------------------------------ split
+data "aws_iam_policy_document" "split" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [local.function_log_arns.split]
+  }
+
+  statement {
+    sid       = "ListJobOutput"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["batch/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadJobOutput"
+    actions   = ["s3:GetObject"]
+    resources = [local.batch_objects]
+  }
+
+  statement {
+    sid       = "WriteExportsAndChunks"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [local.export_objects, local.scratch_objects]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ resolve
+data "aws_iam_policy_document" "resolve" {
+  count = var.pinpoint_enabled ? 1 : 0
+
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [local.function_log_arns.resolve]
+  }
+
+  statement {
+    sid       = "ReadChunksWriteStats"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = [local.scratch_objects]
+  }
+
+  statement {
+    sid       = "WriteImportParts"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [local.segment_objects]
+  }
+
+  statement {
+    sid       = "ResolveUsers"
+    actions   = ["mobiletargeting:GetUserEndpoints"]
+    resources = local.app_resource_arns
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ finalize
+data "aws_iam_policy_document" "finalize" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [local.function_log_arns.finalize]
+  }
+
+  statement {
+    sid       = "ReadReportAndStats"
+    actions   = ["s3:GetObject"]
+    resources = [local.scratch_objects]
+  }
+
+  statement {
+    sid       = "WriteSummary"
+    actions   = ["s3:PutObject"]
+    resources = [local.export_objects]
+  }
+
+  dynamic "statement" {
+    for_each = var.pinpoint_enabled ? [1] : []
+    content {
+      sid       = "ListImportParts"
+      actions   = ["s3:ListBucket"]
+      resources = [var.segment_bucket_arn]
+
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.segment_import_prefix}segments/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.pinpoint_enabled ? [1] : []
+    content {
+      sid       = "WriteCompletionObjects"
+      actions   = ["s3:PutObject", "s3:DeleteObject"]
+      resources = [local.segment_objects]
+    }
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ start
+data "aws_iam_policy_document" "start" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [local.function_log_arns.start]
+  }
+
+  statement {
+    sid       = "StartThisStateMachine"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "EncryptDeadLetters"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ state machine
+data "aws_iam_policy_document" "state_machine_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.state_machine_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "state_machine" {
+  name               = local.state_machine_name
+  description        = "Segment post-processing state machine: describe the job, run the functions, Distributed Map, notifications"
+  assume_role_policy = data.aws_iam_policy_document.state_machine_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "state_machine" {
+  statement {
+    sid       = "DescribeJob"
+    actions   = ["personalize:DescribeBatchSegmentJob"]
+    resources = [local.job_arn_pattern]
+  }
+
+  statement {
+    sid     = "InvokeFunctions"
+    actions = ["lambda:InvokeFunction"]
+    resources = flatten([
+      for key in keys(local.functions) : [local.function_arns[key], "${local.function_arns[key]}:*"] if key != "start"
+    ])
+  }
+
+  # Distributed Map: read the chunk manifest (ItemReader) and run the child executions.
+  statement {
+    sid       = "ReadChunkManifest"
+    actions   = ["s3:GetObject"]
+    resources = [local.scratch_objects]
+  }
+
+  statement {
+    sid       = "StartMapChildExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "ManageMapChildExecutions"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = [local.map_executions_arn]
+  }
+
+  statement {
+    sid       = "Notify"
+    actions   = ["sns:Publish"]
+    resources = [var.notification_topic_arn]
+  }
+
+  statement {
+    sid = "LogDelivery"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "EncryptNotifications"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "DecryptChunkManifest"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name   = "segment-postprocessing"
+  role   = aws_iam_role.state_machine.id
+  policy = data.aws_iam_policy_document.state_machine.json
+}

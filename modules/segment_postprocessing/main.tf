@@ -1,0 +1,352 @@
+# The segment post-processing workflow: an ACTIVE batch segment job state change on the custom bus → rule → start
+# function (execution named after job ARN + status, so a duplicate event never processes twice) → state machine:
+# DescribeBatchSegmentJob → split (stream every .out object into exports, chunk files, a chunk manifest) →
+# Distributed Map over the manifest (resolve each chunk to Pinpoint endpoint ids, one part CSV per chunk; only when
+# Pinpoint is on) → finalize (completion object per segment written last, job summary) → SNS.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.region
+  account   = data.aws_caller_identity.current.account_id
+
+  state_machine_name = "${var.name_prefix}-segment-postprocessing"
+  function_names = {
+    split    = "${var.name_prefix}-split-segments"
+    resolve  = "${var.name_prefix}-resolve-endpoints"
+    finalize = "${var.name_prefix}-finalize-segments"
+    start    = "${var.name_prefix}-segment-postprocessing-start"
+  }
+  # Functions this deployment creates (no resolve function when Pinpoint is off).
+  functions = { for key, name in local.function_names : key => name if key != "resolve" || var.pinpoint_enabled }
+
+  # Built from names (not resource references) so roles, functions and the state machine can refer to each other
+  # without a dependency cycle.
+  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  # Child executions of the Distributed Map: arn:…:execution:<state machine>/<map run label>:<id>
+  map_executions_arn = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${local.state_machine_name}/*"
+  function_arns      = { for key, name in local.function_names : key => "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${name}" }
+  job_arn_pattern    = "arn:${local.partition}:personalize:${local.region}:${local.account}:batch-segment-job/*"
+
+  batch_objects     = "${var.data_bucket_arn}/batch/*"
+  export_objects    = "${var.data_bucket_arn}/segments/*"
+  scratch_objects   = "${var.data_bucket_arn}/work/*"
+  segment_objects   = "${var.segment_bucket_arn}/${var.segment_import_prefix}segments/*"
+  app_resource_arns = var.pinpoint_enabled ? [var.pinpoint_application_arn, "${var.pinpoint_application_arn}/*"] : []
+  kms_statements    = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+  lambda_runtime      = "python3.13"
+  lambda_architecture = "arm64"
+
+  asl_vars = {
+    pinpoint_enabled       = tostring(var.pinpoint_enabled)
+    max_concurrency        = tostring(var.max_concurrency)
+    split_function_arn     = local.function_arns.split
+    resolve_function_arn   = local.function_arns.resolve # never reached when Pinpoint is off
+    finalize_function_arn  = local.function_arns.finalize
+    notification_topic_arn = var.notification_topic_arn
+  }
+
+  powertools_env = {
+    POWERTOOLS_SERVICE_NAME = "segment-postprocessing"
+    POWERTOOLS_LOG_LEVEL    = "INFO"
+  }
+}
+
+check "pinpoint_inputs" {
+  assert {
+    condition     = !var.pinpoint_enabled || (var.pinpoint_application_id != null && var.pinpoint_application_arn != null)
+    error_message = "pinpoint_application_id and pinpoint_application_arn are required when pinpoint_enabled is true."
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ functions
+resource "aws_cloudwatch_log_group" "function" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (keys, names and counts only).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
+  for_each = local.functions
+
+  name              = "/aws/lambda/${each.value}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "split" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3); a VPC would add NAT or endpoints for nothing.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
+  #checkov:skip=CKV_AWS_115:One invocation per job; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
+  #checkov:skip=CKV_AWS_173:The environment holds bucket names, a prefix and a chunk size, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.function_names.split
+  description      = "Segment post-processing: stream batch segment job output into exports, chunk files and a chunk manifest"
+  role             = aws_iam_role.function["split"].arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/split_segments.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/split_segments.zip")
+  layers           = [var.powertools_layer_arn]
+  # 10 segments x 5M users stream in well under a minute; the function raises SplitTimeout 30 s before the limit.
+  timeout     = 900
+  memory_size = 1024
+
+  environment {
+    variables = merge(local.powertools_env, {
+      DATA_BUCKET           = var.data_bucket_name
+      SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
+      CHUNK_SIZE            = tostring(var.chunk_size)
+    })
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # The log group exists with its retention before the first invocation could create it without one; the role
+  # can write logs and read/write S3 before the function runs.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function" "resolve" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3, Pinpoint).
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions (Distributed Map), which retries and catches failures.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the Map's max_concurrency; reserving it would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
+  #checkov:skip=CKV_AWS_173:The environment holds an application id, a bucket name and tunables, no secret.
+  count = var.pinpoint_enabled ? 1 : 0
+
+  function_name    = local.function_names.resolve
+  description      = "Segment post-processing: resolve one chunk of user ids to Pinpoint endpoint ids (GetUserEndpoints)"
+  role             = aws_iam_role.function["resolve"].arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/resolve_endpoints.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/resolve_endpoints.zip")
+  layers           = [var.powertools_layer_arn]
+  # A chunk of chunk_size users at resolve_concurrency calls in flight; ResolveTimeout is raised 20 s before the limit.
+  timeout     = 900
+  memory_size = 512
+
+  environment {
+    variables = merge(local.powertools_env, {
+      SEGMENT_BUCKET          = var.segment_bucket_name
+      PINPOINT_APPLICATION_ID = var.pinpoint_application_id
+      CHANNEL_TYPE            = var.channel_type
+      CONCURRENCY             = tostring(var.resolve_concurrency)
+    })
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function" "finalize" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3).
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures.
+  #checkov:skip=CKV_AWS_115:One invocation per job; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
+  #checkov:skip=CKV_AWS_173:The environment holds bucket names and a prefix, no secret.
+  function_name    = local.function_names.finalize
+  description      = "Segment post-processing: completion object per segment (written last), job summary, notification text"
+  role             = aws_iam_role.function["finalize"].arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/finalize_segments.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/finalize_segments.zip")
+  layers           = [var.powertools_layer_arn]
+  timeout          = 300
+  memory_size      = 256
+
+  environment {
+    variables = merge(local.powertools_env, {
+      DATA_BUCKET           = var.data_bucket_name
+      SEGMENT_BUCKET        = var.pinpoint_enabled ? var.segment_bucket_name : ""
+      SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
+    })
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function" "start" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public Step Functions API.
+  #checkov:skip=CKV_AWS_115:One short invocation per job event; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
+  #checkov:skip=CKV_AWS_173:The environment holds the state machine ARN only, no secret.
+  function_name    = local.function_names.start
+  description      = "Start the segment post-processing workflow once per job event (execution name from job ARN + status)"
+  role             = aws_iam_role.function["start"].arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/start_execution.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/start_execution.zip")
+  timeout          = 30
+  memory_size      = 128
+
+  environment {
+    variables = {
+      STATE_MACHINE_ARN = local.state_machine_arn
+    }
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # Log group with retention first; the role may start the execution and write to the dead-letter queue.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function_event_invoke_config" "start" {
+  function_name                = aws_lambda_function.start.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+}
+
+# ------------------------------------------------------------------------------------------------ state machine
+resource "aws_cloudwatch_log_group" "state_machine" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
+  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_285:Execution history is logged at level ALL without execution data: states carry queries and S3 keys, never user ids, but queries can be business-sensitive.
+  name     = local.state_machine_name
+  role_arn = aws_iam_role.state_machine.arn
+  type     = "STANDARD"
+
+  definition = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/segment_postprocessing.asl.json", local.asl_vars)))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = false
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  tags = var.tags
+
+  # Step Functions validates the role's permissions (log delivery, X-Ray) when the state machine is created.
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# ------------------------------------------------------------------------------------------------ trigger
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name_prefix}-segment-postprocessing-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.job_finished.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = data.aws_iam_policy_document.dlq.json
+}
+
+# The training workflow publishes MPE-shaped state changes on the custom bus; the pattern (one file shared with
+# the local event router and the tests) matches ACTIVE batch segment jobs of this account and region.
+resource "aws_cloudwatch_event_rule" "job_finished" {
+  name           = "${var.name_prefix}-segment-postprocessing"
+  description    = "Personalize batch segment job ACTIVE → segment post-processing"
+  event_bus_name = var.event_bus_name
+  event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/batch_segment_job.json", {
+    partition = local.partition
+    region    = local.region
+    account   = local.account
+  })))
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "start" {
+  rule           = aws_cloudwatch_event_rule.job_finished.name
+  event_bus_name = var.event_bus_name
+  arn            = aws_lambda_function.start.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = var.event_retry_attempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq.arn
+  }
+}
+
+resource "aws_lambda_permission" "events" {
+  statement_id   = "AllowEventBridgeRule"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.start.function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.job_finished.arn
+  source_account = local.account
+}

@@ -1,0 +1,37 @@
+output "state_machine_arn" {
+  description = "ARN of the segment post-processing state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the segment post-processing state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "function_names" {
+  description = "Functions of the workflow by role (resolve is null when Pinpoint is off)."
+  value = {
+    split    = aws_lambda_function.split.function_name
+    resolve  = try(aws_lambda_function.resolve[0].function_name, null)
+    finalize = aws_lambda_function.finalize.function_name
+    start    = aws_lambda_function.start.function_name
+  }
+}
+
+output "rule_arn" {
+  description = "ARN of the EventBridge rule (custom bus) matching ACTIVE batch segment job state changes."
+  value       = aws_cloudwatch_event_rule.job_finished.arn
+}
+
+output "dead_letter_queue_url" {
+  description = "SQS queue receiving events the rule or the start function could not deliver."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "log_group_names" {
+  description = "Log groups of the state machine and the functions, by role."
+  value = merge(
+    { state_machine = aws_cloudwatch_log_group.state_machine.name },
+    { for key, group in aws_cloudwatch_log_group.function : key => group.name },
+  )
+}

@@ -1,0 +1,193 @@
+# Root inputs (DEVELOPERS.md, "Root module inputs for workflow modules"): same names and types as the root passes.
+
+variable "name_prefix" {
+  description = "Prefix of every physical name: `<name_prefix>-segment-postprocessing` (state machine, start function, rule, queue), `<name_prefix>-split-segments`, `-resolve-endpoints`, `-finalize-segments` (functions and roles)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-24 characters of lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "tags" {
+  description = "Tags merged onto every taggable resource (on top of the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "data_bucket_name" {
+  description = "Data bucket: job output is read under `batch/`, exports written under `segments/`, scratch under `work/`."
+  type        = string
+}
+
+variable "data_bucket_arn" {
+  description = "ARN of the data bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.data_bucket_arn))
+    error_message = "data_bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
+  }
+}
+
+variable "segment_bucket_name" {
+  description = "Segment import bucket: Pinpoint parts and completion objects are written under `<segment_import_prefix>segments/`."
+  type        = string
+}
+
+variable "segment_bucket_arn" {
+  description = "ARN of the segment import bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.segment_bucket_arn))
+    error_message = "segment_bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
+  }
+}
+
+variable "segment_import_prefix" {
+  description = "Pinpoint import prefix in the segment bucket (ends with \"/\"): parts go to `<prefix>segments/<segment>/part-NNNNN.csv`, completion objects to `<prefix>segments/<segment>.ready.json`."
+  type        = string
+  default     = "pinpoint/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$", var.segment_import_prefix))
+    error_message = "segment_import_prefix must be a relative S3 key prefix ending with \"/\", without \"*\", a leading \"/\" or empty path segments."
+  }
+}
+
+variable "event_bus_name" {
+  description = "Custom event bus the training workflow publishes Personalize state changes on."
+  type        = string
+}
+
+variable "notification_topic_arn" {
+  description = "SNS topic for the success summary and the failure notification (state, error, cause)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.notification_topic_arn))
+    error_message = "notification_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key of the buckets, the topic and the queue; null: SSE-S3 / alias/aws/sns / SQS-managed SSE. When set, the roles get the KMS permissions they need on it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the log groups this module creates (four functions, the state machine)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' retention values."
+  }
+}
+
+variable "powertools_layer_arn" {
+  description = "ARN of the Powertools for AWS Lambda (Python) v3 layer (python3.13, arm64) attached to the functions."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be a Lambda layer version ARN."
+  }
+}
+
+variable "lambda_package_dir" {
+  description = "Directory of the `make build` zips (`split_segments.zip`, `resolve_endpoints.zip`, `finalize_segments.zip`, `start_execution.zip`)."
+  type        = string
+}
+
+variable "pinpoint_enabled" {
+  description = "Resolve users to Pinpoint endpoints and write import parts + completion objects. false: exports and summary only (no resolve function, no Pinpoint permissions)."
+  type        = bool
+  default     = true
+}
+
+variable "pinpoint_application_id" {
+  description = "Pinpoint application (project) id; required when pinpoint_enabled, ignored otherwise."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pinpoint_application_id == null || can(regex("^[a-zA-Z0-9]{1,64}$", var.pinpoint_application_id))
+    error_message = "pinpoint_application_id must be a Pinpoint application id."
+  }
+}
+
+variable "pinpoint_application_arn" {
+  description = "ARN of the Pinpoint application (`arn:<partition>:mobiletargeting:<region>:<account>:apps/<id>`); required when pinpoint_enabled."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pinpoint_application_arn == null || can(regex("^arn:[a-z-]+:mobiletargeting:[a-z0-9-]+:[0-9]{12}:apps/[a-zA-Z0-9]+$", var.pinpoint_application_arn))
+    error_message = "pinpoint_application_arn must be a Pinpoint application ARN."
+  }
+}
+
+variable "channel_type" {
+  description = "Endpoint channel type taken into the import parts (EMAIL, SMS, PUSH …, or ALL for every channel). Opted-out and inactive endpoints are always skipped."
+  type        = string
+  default     = "EMAIL"
+
+  validation {
+    condition     = contains(["ALL", "EMAIL", "SMS", "VOICE", "PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU", "CUSTOM", "IN_APP"], var.channel_type)
+    error_message = "channel_type must be ALL or a Pinpoint channel type."
+  }
+}
+
+variable "chunk_size" {
+  description = "User ids per chunk (one Distributed Map child execution and one import part each). At the default, a 5,000,000-user segment is 100 chunks."
+  type        = number
+  default     = 50000
+
+  validation {
+    condition     = var.chunk_size >= 100 && var.chunk_size <= 500000 && floor(var.chunk_size) == var.chunk_size
+    error_message = "chunk_size must be an integer between 100 and 500000."
+  }
+}
+
+variable "max_concurrency" {
+  description = "Chunks resolved at the same time (Distributed Map MaxConcurrency). Mind Pinpoint's GetUserEndpoints quota: max_concurrency × resolve_concurrency requests in flight."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 1000 && floor(var.max_concurrency) == var.max_concurrency
+    error_message = "max_concurrency must be an integer between 1 and 1000."
+  }
+}
+
+variable "resolve_concurrency" {
+  description = "GetUserEndpoints calls in flight per chunk (threads in the resolve function)."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.resolve_concurrency >= 1 && var.resolve_concurrency <= 64 && floor(var.resolve_concurrency) == var.resolve_concurrency
+    error_message = "resolve_concurrency must be an integer between 1 and 64."
+  }
+}
+
+variable "event_retry_attempts" {
+  description = "EventBridge delivery retries to the start function before the event goes to the dead-letter queue."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.event_retry_attempts >= 0 && var.event_retry_attempts <= 185
+    error_message = "event_retry_attempts must be between 0 and 185."
+  }
+}
