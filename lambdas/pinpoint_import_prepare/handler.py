@@ -112,7 +112,7 @@ def _completion(bucket: str, key: str, segments_folder: str, s3: Any) -> dict[st
     if not isinstance(ready, dict):
         raise InputInvalid(f"s3://{bucket}/{key} must hold a JSON object")
     folder_name = key[len(segments_folder) : -len(READY_SUFFIX)]
-    name = ready.get("segment_name") or folder_name
+    name = ready.get("segment_name", folder_name)
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_SEGMENT_NAME:
         raise InputInvalid(f"s3://{bucket}/{key}: segment_name must be 1-{MAX_SEGMENT_NAME} characters")
     expected_folder = f"s3://{bucket}/{segments_folder}{folder_name}/"

@@ -181,6 +181,28 @@ class PinpointEmulator(ServiceEmulator):
             app.endpoints.pop(endpoint_id, None)
             return self._upsert_endpoint(app, endpoint_id, item)
 
+    def add_segment(
+        self, app_id: str, name: str, endpoint_ids: Iterable[str] = (), *, segment_id: str | None = None
+    ) -> dict[str, Any]:
+        """Create an IMPORT segment directly (as if an import had defined it); returns its SegmentResponse."""
+        with self.lock:
+            app = self.apps.get(app_id) or self.apps[self.create_app(app_id=app_id)]
+            members = list(endpoint_ids)
+            job = _ImportJob(
+                response={
+                    "Definition": {
+                        "ExternalId": uuid.uuid4().hex[:8],
+                        "Format": "CSV",
+                        "RoleArn": f"arn:aws:iam::{self.account_id}:role/local",
+                        "S3Url": f"s3://local/{name}/",
+                        "SegmentName": name,
+                    }
+                },
+                segment_id=segment_id or uuid.uuid4().hex,
+            )
+            self._define_segment(app, job, members, {"EMAIL": len(members)} if members else {})
+            return copy.deepcopy(app.segments[job.segment_id].versions[-1])  # type: ignore[index]
+
     def throttle(self, operation: str, times: int = 1) -> None:
         """Make the next ``times`` calls of ``operation`` fail with ``TooManyRequestsException`` (429)."""
         with self.lock:
