@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +117,7 @@ class PersonalizeEmulator(ServiceEmulator):
         self._s3 = s3_client
         self.resources: dict[str, _Resource] = {}  # by ARN, in creation order
         self.models: dict[str, scoring.SegmentModel] = {}  # solution version ARN -> model
-        self._imported: dict[str, list[str]] = {}  # dataset ARN -> imported data locations
+        self._imported: dict[str, list[dict[str, str]]] = {}  # dataset ARN -> imported rows (what training sees)
         self._injected_failures: dict[str, list[str]] = {}
         self._sequence = 0
 
@@ -407,17 +408,15 @@ class PersonalizeEmulator(ServiceEmulator):
         schema = self.resources[dataset.fields["schemaArn"]].fields["schema"]
         location = job.fields["dataSource"]["dataLocation"]
         try:
-            rows = 0
-            for _ in self._read_csv(location, _parse_schema(schema)):
-                rows += 1
+            rows = list(self._read_csv(location, _parse_schema(schema)))
         except _ImportError as exc:
             return str(exc)
-        if rows == 0:
+        if not rows:
             return f"Input data at {location} has no records."
         if job.fields["importMode"] == "FULL":
-            self._imported[dataset.arn] = [location]
+            self._imported[dataset.arn] = rows
         else:
-            self._imported.setdefault(dataset.arn, []).append(location)
+            self._imported.setdefault(dataset.arn, []).extend(rows)
         return None
 
     def _objects(self, location: str) -> list[tuple[str, str]]:
@@ -465,6 +464,7 @@ class PersonalizeEmulator(ServiceEmulator):
             missing = [f["name"] for name, f in by_name.items() if name not in present and not _nullable(f)]
             if missing:
                 raise _ImportError(f"Input CSV {where} is missing the following columns: [{', '.join(missing)}].")
+            checks = [(column, _checker(by_name[column.upper()])) for column in columns]
             line = 1
             try:
                 for line, values in enumerate(reader, start=2):
@@ -474,26 +474,20 @@ class PersonalizeEmulator(ServiceEmulator):
                         raise _ImportError(
                             f"Input CSV {where} line {line}: expected {len(columns)} values, found {len(values)}."
                         )
-                    for column, value in zip(columns, values, strict=True):
-                        problem = _check_value(by_name[column.upper()], value)
+                    for (column, check), value in zip(checks, values, strict=True):
+                        problem = check(value)
                         if problem:
                             raise _ImportError(f"Input CSV {where} line {line}, column {column}: {problem}.")
                     yield dict(zip(columns, values, strict=True))
             except (UnicodeDecodeError, csv.Error) as exc:
                 raise _ImportError(f"Input CSV {where} line {line} could not be parsed: {exc}") from None
 
-    def _dataset_rows(self, group_arn: str, dataset_type: str) -> Iterator[dict[str, str]] | None:
+    def _dataset_rows(self, group_arn: str, dataset_type: str) -> list[dict[str, str]] | None:
+        """The rows of the group's dataset of this type imported so far (None: no successful import)."""
         dataset_arn = self.arn(f"dataset/{self.resources[group_arn].fields['name']}/{dataset_type}")
-        locations = self._imported.get(dataset_arn)
-        if not locations or dataset_arn not in self.resources:
+        if dataset_arn not in self.resources:
             return None
-        schema = _parse_schema(self.resources[self.resources[dataset_arn].fields["schemaArn"]].fields["schema"])
-
-        def rows() -> Iterator[dict[str, str]]:
-            for location in locations:
-                yield from self._read_csv(location, schema)
-
-        return rows()
+        return self._imported.get(dataset_arn) or None
 
     # ------------------------------------------------------------------ solutions
     def op_CreateSolution(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -630,15 +624,9 @@ class PersonalizeEmulator(ServiceEmulator):
         recipe = version.fields.get("recipeArn", "").rsplit("/", 1)[-1]
         if items is None and recipe == "aws-item-attribute-affinity":
             return "The aws-item-attribute-affinity recipe requires an items dataset with imported data."
-        try:
-            interaction_rows = list(interactions)
-            item_rows = list(items) if items is not None else []
-        except _ImportError as exc:
-            return f"Training data changed since the import: {exc}"
-        per_user: dict[str, int] = {}
-        for row in interaction_rows:
-            user = next((v for k, v in row.items() if k.upper() == "USER_ID"), "")
-            per_user[user] = per_user.get(user, 0) + 1
+        interaction_rows, item_rows = interactions, items or []
+        user_column = next((k for k in interaction_rows[0] if k.upper() == "USER_ID"), "USER_ID")
+        per_user = Counter(row.get(user_column, "") for row in interaction_rows)
         if len(interaction_rows) < self.limits["min_interactions"]:
             return (
                 f"There should be at least {self.limits['min_interactions']} interactions in the dataset group "
@@ -779,38 +767,37 @@ def _nullable(schema_field: Mapping[str, Any]) -> bool:
     return isinstance(types, list) and "null" in types
 
 
-def _check_value(schema_field: Mapping[str, Any], value: str) -> str | None:
+def _checker(schema_field: Mapping[str, Any]) -> Callable[[str], str | None]:
+    """A check of one CSV value against its schema field (built once per column)."""
     types = schema_field["type"] if isinstance(schema_field["type"], list) else [schema_field["type"]]
-    if value == "":
-        return None if "null" in types else "value is required"
-    kinds = [t for t in types if t != "null"]
-    kind = kinds[0] if kinds else "null"
-    if kind in ("int", "long"):
-        try:
-            int(value)
-        except ValueError:
-            return f"{value!r} is not of type {kind}"
-    elif kind in ("float", "double"):
-        try:
-            float(value)
-        except ValueError:
-            return f"{value!r} is not of type {kind}"
-    elif kind == "boolean":
-        if value.lower() not in ("true", "false"):
-            return f"{value!r} is not of type boolean"
-    elif kind == "string":
-        limit = (
-            TEXTUAL_MAX_LENGTH
-            if schema_field.get("textual")
-            else CATEGORICAL_MAX_LENGTH
-            if schema_field.get("categorical")
-            else ID_MAX_LENGTH
-            if _is_id(schema_field)
-            else TEXTUAL_MAX_LENGTH
-        )
-        if len(value) > limit:
+    nullable = "null" in types
+    kind = next((t for t in types if t != "null"), "null")
+    if schema_field.get("textual"):
+        limit = TEXTUAL_MAX_LENGTH
+    elif schema_field.get("categorical"):
+        limit = CATEGORICAL_MAX_LENGTH
+    elif _is_id(schema_field):
+        limit = ID_MAX_LENGTH
+    else:
+        limit = TEXTUAL_MAX_LENGTH
+    parse: Callable[[str], object] | None = {"int": int, "long": int, "float": float, "double": float}.get(kind)
+
+    def check(value: str) -> str | None:
+        if value == "":
+            return None if nullable else "value is required"
+        if parse is not None:
+            try:
+                parse(value)
+            except ValueError:
+                return f"{value!r} is not of type {kind}"
+        elif kind == "boolean":
+            if value.lower() not in ("true", "false"):
+                return f"{value!r} is not of type boolean"
+        elif len(value) > limit:
             return f"value is longer than {limit} characters"
-    return None
+        return None
+
+    return check
 
 
 def _is_id(schema_field: Mapping[str, Any]) -> bool:

@@ -87,28 +87,31 @@ class InteractionCountModel:
         return ranked[:num_results]
 
 
-def _column(row: Mapping[str, str], name: str) -> str | None:
-    for key, value in row.items():
-        if key.upper() == name:
-            return value
-    return None
+def _key(row: Mapping[str, str], name: str) -> str | None:
+    """The row's column called ``name`` in any letter case (CSV headers are matched case-insensitively)."""
+    return name if name in row else next((key for key in row if key.upper() == name), None)
 
 
 def fit(interactions_rows: Iterable[Mapping[str, str]], items_rows: Iterable[Mapping[str, str]]) -> SegmentModel:
     """Build the model from the imported interactions and items."""
     item_values: dict[str, dict[str, frozenset[str]]] = {}
     for row in items_rows:
-        item_id = _column(row, "ITEM_ID")
-        if item_id is None:
+        item_key = _key(row, "ITEM_ID")
+        if item_key is None:
             continue
-        item_values[item_id] = {
+        item_values[row[item_key]] = {
             key.upper(): frozenset(part.strip().lower() for part in (value or "").split("|") if part.strip())
             for key, value in row.items()
-            if key.upper() != "ITEM_ID"
+            if key != item_key
         }
     user_items: dict[str, Counter[str]] = {}
+    user_key = item_key = None
     for row in interactions_rows:
-        user_id, item_id = _column(row, "USER_ID"), _column(row, "ITEM_ID")
+        if user_key is None or item_key is None:
+            user_key, item_key = _key(row, "USER_ID"), _key(row, "ITEM_ID")
+            if user_key is None or item_key is None:
+                continue
+        user_id, item_id = row.get(user_key), row.get(item_key)
         if user_id and item_id:
             user_items.setdefault(user_id, Counter())[item_id] += 1
     return InteractionCountModel(item_values, user_items)
