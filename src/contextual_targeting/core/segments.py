@@ -358,7 +358,9 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
     totals = summary["totals"]
     subject = f"Segments ready: {summary['job_name']} ({totals['segments']} segments, {totals['errors']} errors)"
     lines = [
-        f"Batch segment job {summary['job_name']} ({summary['job_arn']}) post-processed.",
+        f"Batch segment job {summary['job_name']}"
+        + (f" ({summary['job_arn']})" if summary["job_arn"] else "")
+        + " post-processed.",
         f"Summary: {summary['summary_file']}",
         "",
     ]

@@ -226,4 +226,4 @@ class LocalStorage:
         return json.loads(self._path(key).read_text(encoding="utf-8"))
 
     def url(self, key: str) -> str:
-        return str(self._path(key))
+        return str(self._path(key)) + ("/" if key.endswith("/") else "")

@@ -1,0 +1,102 @@
+"""`contextual-targeting postprocess`: a downloaded batch segment job output → exports, summary, import CSVs.
+
+The same core as the ``split_segments`` / ``resolve_endpoints`` / ``finalize_segments`` Lambdas, with local folders
+instead of S3 and an endpoint mapping file instead of ``GetUserEndpoints``:
+
+    contextual-targeting postprocess --job-output job_config.json.out --out out/ [--endpoints endpoints.csv]
+
+writes ``out/segments/<dataset group>/<job>/<segment>.csv`` + ``_summary.json`` and, given ``--endpoints`` (a CSV
+with ``Id`` and ``User.UserId`` columns, or the gzipped JSON-lines files of a Pinpoint endpoint export, or a folder
+of them), ``out/pinpoint/segments/<segment>/part-NNNNN.csv`` + ``<segment>.ready.json``. Exit status 1 when a line
+of the job output was an error or malformed (the other segments are still written), 2 on unusable arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointMap
+from contextual_targeting.core.segments import (
+    DEFAULT_CHUNK_SIZE,
+    SplitConfig,
+    finalize,
+    notification,
+    resolve_chunk,
+    split_job_output,
+)
+from contextual_targeting.core.storage import LocalStorage
+
+EXECUTION = "postprocess-local"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "postprocess",
+        help="turn a batch segment job output (file or folder of .out files) into exports and Pinpoint import CSVs",
+        description=__doc__,
+    )
+    parser.add_argument("--job-output", type=Path, required=True, help="a .out file or a folder holding .out files")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--endpoints", type=Path, help="endpoint mapping: CSV (Id, User.UserId) or export .gz files")
+    parser.add_argument("--job-name", help="job name (default: the folder holding the .out file(s))")
+    parser.add_argument("--dataset-group", help="dataset group (default: from batch/<dg>/… in the path, else the job)")
+    parser.add_argument("--channel", default=DEFAULT_CHANNEL, help="endpoint channel type to keep, or ALL (EMAIL)")
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="user ids per import part")
+    parser.set_defaults(func=run)
+
+
+def _sources(path: Path) -> list[Path]:
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*.out") if p.is_file())
+        return found
+    return [path] if path.is_file() else []
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+def _dataset_group(path: Path, job_name: str) -> str:
+    parts = path.resolve().parts
+    for index, part in enumerate(parts[:-1]):
+        if part == "batch" and index + 1 < len(parts) - 1:
+            return parts[index + 1]
+    return job_name
+
+
+def run(args: Any) -> int:
+    sources = _sources(args.job_output)
+    if not sources:
+        print(f"postprocess: no .out file at {args.job_output}", file=sys.stderr)
+        return 2
+    folder = args.job_output if args.job_output.is_dir() else args.job_output.parent
+    job_name = args.job_name or folder.resolve().name
+    storage = LocalStorage(args.out)
+    config = SplitConfig(
+        job_name=job_name,
+        dataset_group=args.dataset_group or _dataset_group(folder, job_name),
+        execution=EXECUTION,
+        chunk_size=args.chunk_size,
+        write_chunks=args.endpoints is not None,
+        chunk_bucket=str(args.out),
+    )
+    result = split_job_output([(str(p), _opener(p)) for p in sources], storage, config)
+    resolved = args.endpoints is not None
+    if resolved:
+        mapping = EndpointMap(None if args.channel.upper() == "ALL" else args.channel).load(args.endpoints)
+        for item in storage.get_json(config.manifest_key):
+            resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
+    summary = finalize(storage, storage.get_json(config.report_key), config, storage if resolved else None, resolved)
+    shutil.rmtree(Path(args.out) / config.work_folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # only if empty: never remove a user's own files
+        (Path(args.out) / config.work_prefix).rmdir()
+    _, text = notification(summary)
+    print(text)
+    print(json.dumps({"summary": summary["summary_file"], **summary["totals"], "seconds": result["seconds"]}))
+    return 1 if summary["errors"] else 0

@@ -1,0 +1,120 @@
+"""`contextual-targeting postprocess`: the Lambda core on local files — exports, summary, import CSVs, bad input."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from contextual_targeting.cli import main
+from contextual_targeting.core.naming import segment_name
+
+
+def write_output(folder: Path, lines: list[str], name: str = "job_config.json.out") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(lines))
+    return folder
+
+
+def jline(query: str, users: list[str], documented: bool = False, error: str | None = None) -> str:
+    if documented:
+        return json.dumps({"itemAttributes": query, "output": {"recommendedUsers": users}}) + "\n"
+    return json.dumps({"input": {"itemAttributes": query}, "output": {"usersList": users}, "error": error}) + "\n"
+
+
+def column(path: Path) -> list[str]:
+    with open(path, newline="") as handle:
+        return [row[0] for row in csv.reader(handle)]
+
+
+@pytest.fixture
+def job(tmp_path: Path) -> Path:
+    return write_output(
+        tmp_path / "batch" / "bingewatch" / "affinity" / "weekly-1",
+        [jline('ITEMS.genres = "Action"', ["1", "2", "3"]), jline('ITEMS.genres = "Comedy"', ["3", "4"], True)],
+    )
+
+
+def test_exports_and_summary_without_endpoints(job: Path, tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    assert main(["postprocess", "--job-output", str(job), "--out", str(out)]) == 0
+    action = segment_name('ITEMS.genres = "Action"', "weekly-1")
+    folder = out / "segments" / "bingewatch" / "weekly-1"
+    assert column(folder / f"{action}.csv") == ["USER_ID", "1", "2", "3"]
+    summary = json.loads((folder / "_summary.json").read_text())
+    assert summary["totals"]["segments"] == 2 and summary["totals"]["users"] == 5
+    assert summary["pinpoint"] is False and summary["totals"]["endpoints"] is None
+    assert not (out / "pinpoint").exists() and not (out / "work").exists()
+    assert action in capsys.readouterr().out
+
+
+def test_import_csvs_from_an_endpoint_csv(job: Path, tmp_path: Path):
+    endpoints = tmp_path / "endpoints.csv"
+    endpoints.write_text(
+        "Id,ChannelType,Address,User.UserId,OptOut\n"
+        "e1,EMAIL,a@example.com,1,NONE\n"
+        "e2,EMAIL,b@example.com,2,ALL\n"  # opted out
+        "e3,EMAIL,c@example.com,3,NONE\n"
+        "e3s,SMS,+15555550100,3,NONE\n"  # other channel
+        "e3b,EMAIL,c2@example.com,3,NONE\n"  # all of a user's endpoints
+    )
+    out = tmp_path / "out"
+    assert main(["postprocess", "--job-output", str(job), "--out", str(out), "--endpoints", str(endpoints)]) == 0
+    action = segment_name('ITEMS.genres = "Action"', "weekly-1")
+    assert column(out / "pinpoint" / "segments" / action / "part-00000.csv") == ["Id", "e1", "e3", "e3b"]
+    ready = json.loads((out / "pinpoint" / "segments" / f"{action}.ready.json").read_text())
+    assert (ready["users"], ready["endpoints"], ready["unresolved"], ready["parts"]) == (3, 3, 1, 1)
+
+
+def test_import_csvs_from_a_gzipped_endpoint_export(job: Path, tmp_path: Path):
+    export = tmp_path / "export"
+    export.mkdir()
+    with gzip.open(export / "part-1.gz", "wt") as handle:
+        for endpoint_id, user, channel in (("x1", "1", "EMAIL"), ("x4", "4", "EMAIL"), ("x4s", "4", "SMS")):
+            handle.write(
+                json.dumps(
+                    {
+                        "Id": endpoint_id,
+                        "ChannelType": channel,
+                        "Address": "a",
+                        "User": {"UserId": user},
+                        "OptOut": "NONE",
+                    }
+                )
+                + "\n"
+            )
+    out = tmp_path / "out"
+    args = [
+        "postprocess",
+        "--job-output",
+        str(job / "job_config.json.out"),
+        "--out",
+        str(out),
+        "--endpoints",
+        str(export),
+    ]
+    assert main([*args, "--chunk-size", "1"]) == 0
+    comedy = segment_name('ITEMS.genres = "Comedy"', "weekly-1")
+    parts = sorted((out / "pinpoint" / "segments" / comedy).iterdir())
+    assert [p.name for p in parts] == ["part-00001.csv"]  # user 3 (chunk 0) has no endpoint: no part
+    assert column(parts[0]) == ["Id", "x4"]
+
+
+def test_bad_lines_are_reported_and_exit_1(tmp_path: Path, capsys):
+    job = write_output(
+        tmp_path / "job-x",
+        [jline('ITEMS.genres = "Action"', ["1"]), jline('ITEMS.genres = "War"', [], error="boom"), "{oops\n"],
+    )
+    out = tmp_path / "out"
+    assert main(["postprocess", "--job-output", str(job), "--out", str(out), "--job-name", "job-x"]) == 1
+    summary = json.loads((out / "segments" / "job-x" / "job-x" / "_summary.json").read_text())
+    assert [s["status"] for s in summary["segments"]] == ["ok", "error", "malformed"]
+    printed = capsys.readouterr().out
+    assert "boom" in printed and "[malformed]" in printed
+
+
+def test_missing_input_exits_2(tmp_path: Path):
+    assert main(["postprocess", "--job-output", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
