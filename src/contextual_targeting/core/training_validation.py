@@ -33,7 +33,7 @@ import json
 import math
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,7 @@ MAX_CATEGORICAL_VALUE = 1_000
 TIMESTAMP_FIELDS = ("TIMESTAMP", "CREATION_TIMESTAMP")
 # Epoch seconds stay below 1e10 until the year 2286; epoch milliseconds have been above 1e12 since 2001.
 MILLISECONDS_THRESHOLD = 10_000_000_000
+MILLISECONDS_DIGITS = len(str(MILLISECONDS_THRESHOLD))  # a shorter (non-negative) value is below the threshold
 CONFIG_SCHEMA = "training_config.schema.json"
 UNSCANNED = "\0unscanned"  # key in the found-values map: queried fields some items file has no column for
 
@@ -579,6 +580,28 @@ def _check_value(value: str, spec: Field) -> str | None:
     return None
 
 
+def _fast_check(spec: Field) -> Callable[[str], bool]:
+    """A cheap test that accepts most valid values; a False sends the value to the full ``_check_value``."""
+    if spec.type in INT_RANGES:
+        digits = 9 if spec.type == "int" else 18  # shorter digit strings are always in range
+
+        def integer(value: str) -> bool:
+            return value.isascii() and value.isdigit() and len(value) <= digits
+
+        return integer
+    if spec.type in ("float", "double"):
+
+        def decimal(value: str) -> bool:
+            return value.isascii() and value.replace(".", "", 1).isdigit()
+
+        return decimal
+    return _never
+
+
+def _never(value: str) -> bool:
+    return False
+
+
 def _clip(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
@@ -624,10 +647,15 @@ def _check_data(
         columns = _check_header(header, dataset, by_name, by_upper, display, report)
         width = len(header)
         # columns whose values need a look (a nullable, non-categorical string accepts anything)
+        # plain non-nullable strings only need a value; typed and categorical columns get a fast-path check;
+        # nullable plain strings accept anything
+        required_strings = [
+            (i, c) for i, c in enumerate(columns) if c is not None and c.type == "string" and not c.nullable
+        ]
         checked = [
-            (i, c)
+            (i, c, _fast_check(c))
             for i, c in enumerate(columns)
-            if c is not None and not (c.type == "string" and c.nullable and not c.categorical)
+            if c is not None and (c.type != "string" or c.categorical)
         ]
         user_column = next((i for i, c in enumerate(columns) if c is not None and c.name == "USER_ID"), None)
         categorical_checks = [
@@ -663,13 +691,24 @@ def _check_data(
                     display, line, "wrong number of columns", f"{len(row)} column(s), the header has {width}"
                 )
                 continue
-            for index, spec in checked:
+            for index, spec in required_strings:
+                if not row[index]:
+                    report.add_line(display, line, "missing required value", _check_value("", spec) or "")
+            for index, spec, fast in checked:
                 value = row[index]
-                error = _check_value(value, spec)
-                if error is not None:
-                    kind = "missing required value" if value == "" else f"bad {spec.type} value in {spec.name}"
-                    report.add_line(display, line, kind, error)
-                elif spec.name in TIMESTAMP_FIELDS and value and int(value) >= MILLISECONDS_THRESHOLD:
+                if fast(value):
+                    error = None
+                else:
+                    error = _check_value(value, spec)
+                    if error is not None:
+                        kind = "missing required value" if value == "" else f"bad {spec.type} value in {spec.name}"
+                        report.add_line(display, line, kind, error)
+                        continue
+                if (
+                    len(value) >= MILLISECONDS_DIGITS
+                    and spec.name in TIMESTAMP_FIELDS
+                    and int(value) >= MILLISECONDS_THRESHOLD
+                ):
                     report.add_line(
                         display,
                         line,
