@@ -88,6 +88,7 @@ class Settings:
     max_polls: int = 200
     max_concurrency: int = 4
     channel_types: str = "EMAIL"
+    chunk_size: int = 1000  # small locally so the sample exercises several chunks per segment
 
     @property
     def data_bucket(self) -> str:
@@ -166,8 +167,71 @@ def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
 
 
 def _workflow_specs_extra(settings: Settings) -> list[WorkflowSpec]:
-    """Training and post-processing workflows (filled in as their modules land)."""
+    """Training and post-processing workflows."""
+    return [*_training_specs(settings), _postprocessing_spec(settings)]
+
+
+def _training_specs(settings: Settings) -> list[WorkflowSpec]:
     return []
+
+
+def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
+    p = settings.name_prefix
+    sm_name = f"{p}-segment-postprocessing"
+    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    split = FunctionSpec(
+        "split_segments",
+        f"{p}-split-segments",
+        {
+            "DATA_BUCKET": settings.data_bucket,
+            "SEGMENT_IMPORT_PREFIX": settings.segment_import_prefix,
+            "CHUNK_SIZE": str(settings.chunk_size),
+        },
+    )
+    resolve = FunctionSpec(
+        "resolve_endpoints",
+        f"{p}-resolve-endpoints",
+        {
+            "SEGMENT_BUCKET": settings.segment_bucket,
+            "PINPOINT_APPLICATION_ID": settings.application_id if settings.pinpoint else "",
+            "CHANNEL_TYPE": settings.channel_types,
+            "CONCURRENCY": "4",
+        },
+    )
+    finalize = FunctionSpec(
+        "finalize_segments",
+        f"{p}-finalize-segments",
+        {
+            "DATA_BUCKET": settings.data_bucket,
+            "SEGMENT_BUCKET": settings.segment_bucket if settings.pinpoint else "",
+            "SEGMENT_IMPORT_PREFIX": settings.segment_import_prefix,
+        },
+    )
+    start = _starter(p, "segment-postprocessing", sm_arn)
+    return WorkflowSpec(
+        key="segment_postprocessing",
+        module="segment_postprocessing",
+        template="segment_postprocessing",
+        state_machine_name=sm_name,
+        asl_vars={
+            "pinpoint_enabled": "true" if settings.pinpoint else "false",
+            "max_concurrency": str(settings.max_concurrency),
+            "split_function_arn": split.arn,
+            "resolve_function_arn": resolve.arn,
+            "finalize_function_arn": finalize.arn,
+            "notification_topic_arn": settings.topic_arn,
+        },
+        functions=(split, resolve, finalize, start),
+        rules=(
+            RuleSpec(
+                name=f"{p}-segment-postprocessing",
+                bus=settings.bus_name,
+                pattern_file=MODULES_DIR / "segment_postprocessing" / "event_patterns" / "batch_segment_job.json",
+                pattern_vars={"partition": PARTITION, "region": REGION, "account": ACCOUNT},
+                target="start_execution",
+            ),
+        ),
+    )
 
 
 def _as_delivered(event: Mapping[str, Any]) -> dict[str, Any]:

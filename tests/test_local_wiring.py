@@ -1,0 +1,147 @@
+"""The local runtime's wiring is the Terraform modules' wiring.
+
+For every workflow the runtime deploys, the module's .tf files are read and compared with the runtime's
+declaration: the same Lambda zips with the same environment variable names, the same physical name suffixes,
+the same state machine template with the same template variables, the same rule pattern files with the same
+template variables on the same bus, targets that are the module's start function with the event passed unchanged.
+A change on either side without the other fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from contextual_targeting.local.runtime import MODULES_DIR, Settings, WorkflowSpec, workflow_specs
+
+SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px"))}
+
+
+def _module_text(module: str) -> str:
+    return "\n".join(p.read_text() for p in sorted((MODULES_DIR / module).glob("*.tf")))
+
+
+def _body(text: str, start: int) -> str:
+    """The brace-balanced body that opens at or after ``start``."""
+    open_at = text.index("{", start)
+    depth = 0
+    for pos in range(open_at, len(text)):
+        if text[pos] == "{":
+            depth += 1
+        elif text[pos] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[open_at + 1 : pos]
+    raise AssertionError("unbalanced braces")
+
+
+def _resources(text: str, kind: str) -> dict[str, str]:
+    return {m.group(1): _body(text, m.end()) for m in re.finditer(rf'resource\s+"{kind}"\s+"(\w+)"\s*', text)}
+
+
+def _keys(body: str) -> set[str]:
+    """Top-level keys of an HCL object body."""
+    keys, depth = set(), 0
+    for line in body.splitlines():
+        if depth == 0:
+            match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
+            if match:
+                keys.add(match.group(1))
+        depth += line.count("{") + line.count("(") - line.count("}") - line.count(")")
+    return keys
+
+
+def _locals(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in re.finditer(r"(?m)^locals\s*", text):
+        body = _body(text, match.end())
+        for item in re.finditer(r'(?m)^  (\w+)\s*=\s*(".*?"|\{)', body):
+            found[item.group(1)] = item.group(2) if item.group(2) != "{" else _body(body, item.start(2))
+    return found
+
+
+def _resolve_name(expr: str, locals_: dict[str, str], prefix: str) -> str:
+    expr = expr.strip()
+    match = re.fullmatch(r"local\.(\w+)(?:\.(\w+))?", expr)
+    if match:
+        value = locals_[match.group(1)]
+        if match.group(2):
+            inner = re.search(rf'(?m)^\s*{match.group(2)}\s*=\s*(".*?")', value)
+            assert inner, expr
+            value = inner.group(1)
+        return _resolve_name(value, locals_, prefix)
+    assert expr.startswith('"') and expr.endswith('"'), expr
+    return expr[1:-1].replace("${var.name_prefix}", prefix)
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_functions_match_the_module(key: str) -> None:
+    spec: WorkflowSpec = SPECS[key]
+    text = _module_text(spec.module)
+    locals_ = _locals(text)
+    deployed = {}
+    for body in _resources(text, "aws_lambda_function").values():
+        zip_name = re.search(r'filename\s*=\s*".*/(\w+)\.zip"', body)
+        assert zip_name, body
+        name = re.search(r"(?m)^\s*function_name\s*=\s*(.+)$", body)
+        assert name
+        env = re.search(r"variables\s*=\s*", body)
+        env_keys = _keys(_body(body, env.end())) if env else set()
+        deployed[_resolve_name(name.group(1), locals_, "px")] = (zip_name.group(1), env_keys)
+    local = {f.name: (f.zip_name, set(f.env)) for f in spec.functions}
+    assert local == deployed
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_state_machine_template_and_variables_match(key: str) -> None:
+    spec = SPECS[key]
+    text = _module_text(spec.module)
+    machines = _resources(text, "aws_sfn_state_machine")
+    assert len(machines) == 1
+    (body,) = machines.values()
+    template = re.search(
+        r'templatefile\("\$\{path\.module\}/\.\./\.\./statemachines/(\w+)\.asl\.json",\s*(\S+?)\)', body
+    )
+    assert template, body
+    assert template.group(1) == spec.template
+    assert template.group(2) == "local.asl_vars"
+    assert _keys(_locals(text)["asl_vars"]) == set(spec.asl_vars)
+    name = re.search(r"(?m)^\s*name\s*=\s*(.+)$", body)
+    assert name and _resolve_name(name.group(1), _locals(text), "px") == spec.state_machine_name
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_rules_and_targets_match(key: str) -> None:
+    spec = SPECS[key]
+    text = _module_text(spec.module)
+    rules = _resources(text, "aws_cloudwatch_event_rule")
+    assert len(rules) == len(spec.rules)
+    functions = _resources(text, "aws_lambda_function")
+    targets = _resources(text, "aws_cloudwatch_event_target")
+    for rule in spec.rules:
+        matching = [(label, body) for label, body in rules.items() if rule.pattern_file.name in body]
+        assert len(matching) == 1, rule.pattern_file
+        label, body = matching[0]
+        assert rule.pattern_file.parent == MODULES_DIR / spec.module / "event_patterns"
+        call = re.search(r"event_patterns/" + re.escape(rule.pattern_file.name) + r'",\s*', body)
+        assert call
+        assert _keys(_body(body, call.end())) == set(rule.pattern_vars)
+        on_custom_bus = re.search(r"(?m)^\s*event_bus_name\s*=\s*var\.event_bus_name", body) is not None
+        assert on_custom_bus == (rule.bus != "default")
+        rule_targets = [t for t in targets.values() if re.search(rf"aws_cloudwatch_event_rule\.{label}\.name", t)]
+        assert len(rule_targets) == 1
+        target = rule_targets[0]
+        assert "input_path" not in target and "input_transformer" not in target and "input " not in target
+        function_label = re.search(r"arn\s*=\s*aws_lambda_function\.(\w+)\.arn", target)
+        assert function_label
+        zip_name = re.search(r'filename\s*=\s*".*/(\w+)\.zip"', functions[function_label.group(1)])
+        assert zip_name and zip_name.group(1) == rule.target
+
+
+def test_every_workflow_module_is_deployed_locally() -> None:
+    with_rules = {
+        p.parent.name for p in Path(MODULES_DIR).glob("*/main.tf") if "aws_sfn_state_machine" in p.read_text()
+    }
+    assert with_rules <= {spec.module for spec in SPECS.values()} | {"ses_destination"}
