@@ -97,6 +97,9 @@ def test_update_endpoint_creates_then_merges(client, pinpoint) -> None:
         client.update_endpoint(
             ApplicationId=APP, EndpointId="e2", EndpointRequest={"ChannelType": "EMAIL", "Address": "not-an-email"}
         )
+    with pytest.raises(client.exceptions.BadRequestException, match="Invalid email address"):  # checked merged
+        client.update_endpoint(ApplicationId=APP, EndpointId="e1", EndpointRequest={"Address": "still-not-one"})
+    assert client.get_endpoint(ApplicationId=APP, EndpointId="e1")["EndpointResponse"]["Address"] == "x@example.com"
 
 
 def test_update_endpoints_batch_is_all_or_nothing(client, pinpoint) -> None:

@@ -288,19 +288,16 @@ class PinpointEmulator(ServiceEmulator):
         items = params["EndpointBatchRequest"]["Item"]
         if len(items) > MAX_BATCH_ITEMS:
             raise _bad_request(f"Batch size exceeds the maximum of {MAX_BATCH_ITEMS} endpoints")
-        for index, item in enumerate(items):  # validate all first: the batch is accepted or rejected whole
+        merged: dict[str, dict[str, Any]] = {}
+        for index, item in enumerate(items):  # check every item first: the batch is accepted or rejected whole
             if not item.get("Id"):
                 raise _bad_request(f"Item[{index}]: Id is required")
-            try:
-                self._check_endpoint_values(item)
-            except RowError as error:
-                raise _bad_request(f"Item[{index}]: {error}") from None
-        for item in items:
             body = {k: v for k, v in item.items() if k != "Id"}
             try:
-                self._upsert_endpoint(app, item["Id"], body)
+                merged[item["Id"]] = self._merged_endpoint(app, item["Id"], body)
             except RowError as error:
-                raise _bad_request(str(error)) from None
+                raise _bad_request(f"Item[{index}]: {error}") from None
+        app.endpoints.update(merged)
         return {"MessageBody": {"Message": "Accepted", "RequestID": str(uuid.uuid4())}}
 
     # ------------------------------------------------------------------ import jobs
@@ -438,8 +435,13 @@ class PinpointEmulator(ServiceEmulator):
             raise RowError(f"Invalid EndpointStatus value: {item['EndpointStatus']}")
 
     def _upsert_endpoint(self, app: _App, endpoint_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        endpoint = self._merged_endpoint(app, endpoint_id, request)
+        app.endpoints[endpoint_id] = endpoint
+        return dict(endpoint)
+
+    def _merged_endpoint(self, app: _App, endpoint_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """The endpoint after applying ``request`` to it (or a new one), checked; nothing is stored."""
         existing = app.endpoints.get(endpoint_id)
-        self._check_endpoint_values(request)
         now = self._timestamp()
         endpoint: dict[str, Any] = (
             dict(existing)
@@ -470,6 +472,7 @@ class PinpointEmulator(ServiceEmulator):
             if request["User"].get("UserAttributes"):
                 user["UserAttributes"] = {**user.get("UserAttributes", {}), **request["User"]["UserAttributes"]}
             endpoint["User"] = user
+        self._check_endpoint_values(endpoint)
         user_id = (endpoint.get("User") or {}).get("UserId")
         previous_user_id = (existing.get("User") or {}).get("UserId") if existing else None
         others = [e for e in self._user_endpoints(app, user_id) if e["Id"] != endpoint_id] if user_id else []
@@ -477,8 +480,7 @@ class PinpointEmulator(ServiceEmulator):
             raise RowError(f"Exceeded maximum endpoint per user count {MAX_ENDPOINTS_PER_USER}")
         endpoint["EffectiveDate"] = request.get("EffectiveDate") or now
         endpoint["RequestId"] = str(uuid.uuid4())
-        app.endpoints[endpoint_id] = endpoint
-        return dict(endpoint)
+        return endpoint
 
     # ------------------------------------------------------------------ the import itself
     def _s3_client(self) -> Any:
