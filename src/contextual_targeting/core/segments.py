@@ -140,7 +140,8 @@ class _SegmentSink:
         return self._chunk
 
     def write_batch(self, ids: list[str]) -> None:
-        self._export.write(encode_csv_rows(ids))
+        encoded = encode_csv_rows(ids)
+        self._export.write(encoded)
         if self._config.write_chunks:
             start = 0
             while start < len(ids):
@@ -148,7 +149,8 @@ class _SegmentSink:
                 if chunk is None or self._chunk_fill >= self._config.chunk_size:
                     chunk = self._next_chunk()
                 take = min(len(ids) - start, self._config.chunk_size - self._chunk_fill)
-                chunk.write(encode_csv_rows(ids[start : start + take]))
+                # the whole batch fits in this chunk (the usual case): reuse the export's bytes
+                chunk.write(encoded if take == len(ids) else encode_csv_rows(ids[start : start + take]))
                 self._chunk_fill += take
                 self.chunks[-1] += take
                 start += take
