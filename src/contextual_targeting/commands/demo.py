@@ -1,0 +1,37 @@
+"""`contextual-targeting demo`: the whole solution on this machine (see contextual_targeting.local.demo)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from contextual_targeting.asl import REPO_ROOT
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the README's deploy steps against an embedded AWS: training, post-processing, imports",
+        description="Deploy the solution into an embedded AWS (moto + emulators), upload the data as the README "
+        "tells a user, run every workflow to the end and print a summary. Exits non-zero if any execution fails.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO_ROOT / "data",
+        help="data in the solution's layout: personalize/train/<dg>/…, personalize/batch/…, pinpoint/ (default: data/)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the results (default: ./out)")
+    parser.add_argument(
+        "--destination", choices=["pinpoint", "export-only"], default="pinpoint", help="segment destination"
+    )
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the workflows")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from contextual_targeting.local.demo import run_demo
+
+    result = run_demo(args.data_dir, args.out, destination=args.destination, timeout=args.timeout)
+    return result.exit_code

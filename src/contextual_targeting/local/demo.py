@@ -1,0 +1,241 @@
+"""``contextual-targeting demo``: the README's deploy steps against the local runtime, with live progress.
+
+1. ``aws s3 sync <data>/pinpoint s3://$SEGMENT_BUCKET/pinpoint/`` — the initial endpoints import;
+2. ``aws s3 sync <data>/personalize s3://$DATA_BUCKET/`` — data files first, the training config last, as the
+   README tells a user — and training starts;
+3. wait: training ⇒ batch segment job ⇒ post-processing ⇒ one Pinpoint import per segment.
+
+Then a summary table, and in ``--out``: the segment exports, the Pinpoint import files, the job summaries, every
+notification as the e-mail subscriber receives it and, when an execution failed, its history.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from contextual_targeting.local.runtime import Execution, LocalDeployment, Settings
+
+CONFIG_NAME = "config.json"
+
+
+@dataclass
+class DemoResult:
+    exit_code: int
+    executions: list[Execution] = field(default_factory=list)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[dict[str, Any]] = field(default_factory=list)  # one row of the summary table per segment
+    notifications: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Progress:
+    """Prints a line whenever an execution starts, changes state or ends."""
+
+    def __init__(self, cloud: LocalDeployment, stream: TextIO, started: float) -> None:
+        self.cloud = cloud
+        self.stream = stream
+        self.started = started
+        self.last: dict[str, str] = {}
+
+    def __call__(self, executions: list[Execution]) -> None:
+        for execution in executions:
+            if execution.status == "RUNNING":
+                state = self.cloud.current_state(execution.arn)
+                label = f"▸ {state}"
+            else:
+                label = execution.status
+            if self.last.get(execution.arn) != label:
+                self.last[execution.arn] = label
+                elapsed = time.monotonic() - self.started
+                self.stream.write(f"  [{elapsed:6.1f}s] {execution.workflow:<22} {label}\n")
+                self.stream.flush()
+
+
+def _personalize_uploads(personalize_dir: Path) -> list[Path]:
+    """Data files first, training configs last (an upload of a config starts training)."""
+    files = sorted(p for p in personalize_dir.rglob("*") if p.is_file())
+    configs = [p for p in files if p.name == CONFIG_NAME and "train" in p.relative_to(personalize_dir).parts[:1]]
+    return [p for p in files if p not in configs] + configs
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "message"
+
+
+def _download(cloud: LocalDeployment, bucket: str, prefix: str, destination: Path) -> list[Path]:
+    written = []
+    paginator = cloud.s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            target = destination / item["Key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            cloud.s3.download_file(bucket, item["Key"], str(target))
+            written.append(target)
+    return written
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=False)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*headers), line.format(*["-" * w for w in widths])]
+    out += [line.format(*[str(c) for c in row]) for row in rows]
+    return "\n".join(out)
+
+
+def run_demo(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    destination: str = "pinpoint",
+    stream: TextIO = sys.stdout,
+    timeout: float = 600,
+    settings: Settings | None = None,
+) -> DemoResult:
+    started = time.monotonic()
+    settings = settings or Settings(pinpoint=destination == "pinpoint")
+    data_dir = Path(data_dir)
+    personalize_dir = data_dir / "personalize"
+    pinpoint_dir = data_dir / "pinpoint"
+    if not personalize_dir.is_dir():
+        stream.write(f"error: {personalize_dir} does not exist (expected the solution's layout: personalize/train/…)\n")
+        return DemoResult(exit_code=2)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    result = DemoResult(exit_code=0)
+
+    stream.write("Deploying locally (moto + Personalize and Pinpoint emulators, Lambdas from build/*.zip)…\n")
+    with LocalDeployment(settings) as cloud:
+        progress = Progress(cloud, stream, started)
+        s = settings
+        stream.write(f"  data bucket {s.data_bucket}, segment bucket {s.segment_bucket}, bus {s.bus_name}\n")
+        if settings.pinpoint and pinpoint_dir.is_dir():
+            stream.write(f"\nStep 1: aws s3 sync {pinpoint_dir} s3://{s.segment_bucket}/{s.segment_import_prefix}\n")
+            cloud.sync(pinpoint_dir, s.segment_bucket, s.segment_import_prefix)
+            cloud.wait_idle(timeout=timeout, on_tick=progress)
+        stream.write(f"\nStep 2: aws s3 sync {personalize_dir} s3://{s.data_bucket}/  (config.json last)\n")
+        for path in _personalize_uploads(personalize_dir):
+            cloud.put(s.data_bucket, path.relative_to(personalize_dir).as_posix(), path.read_bytes())
+        stream.write("\nStep 3: training ⇒ batch segment job ⇒ post-processing ⇒ imports\n")
+        executions = cloud.wait_idle(timeout=timeout, on_tick=progress)
+        result.executions = executions
+
+        # outputs
+        _download(cloud, s.data_bucket, "segments/", out_dir)
+        if settings.pinpoint:
+            _download(cloud, s.segment_bucket, f"{s.segment_import_prefix}segments/", out_dir)
+        notes_dir = out_dir / "notifications"
+        notes_dir.mkdir()
+        for index, note in enumerate(cloud.notifications(), start=1):
+            result.notifications.append({"subject": note.subject, "message": note.message})
+            (notes_dir / f"{index:02d}-{_slug(note.subject)}.txt").write_text(
+                f"Subject: {note.subject}\n\n{note.message}\n", encoding="utf-8"
+            )
+        for summary_path in sorted(out_dir.glob("segments/**/_summary.json")):
+            result.summaries.append(json.loads(summary_path.read_text()))
+
+        pinpoint_segments: dict[str, dict[str, Any]] = {}
+        if settings.pinpoint:
+            for segment in cloud.pinpoint.segments(s.application_id):
+                pinpoint_segments[segment["Name"]] = segment
+        for summary in result.summaries:
+            for seg in summary["segments"]:
+                pin = pinpoint_segments.get(seg["segment_name"] or "")
+                members = len(cloud.pinpoint.segment_members(s.application_id, pin["Id"])) if pin is not None else None
+                result.segments.append(
+                    {
+                        "job": summary["job_name"],
+                        "segment": seg["segment_name"],
+                        "query": seg["query"],
+                        "status": seg["status"],
+                        "users": seg["users"],
+                        "endpoints": seg["endpoints"],
+                        "unresolved": seg["users_unresolved"],
+                        "pinpoint_segment_id": pin["Id"] if pin else None,
+                        "pinpoint_endpoints": members,
+                    }
+                )
+
+        failed = [e for e in executions if e.status != "SUCCEEDED"]
+        if failed:
+            history_dir = out_dir / "executions"
+            history_dir.mkdir(exist_ok=True)
+            for execution in failed:
+                state, error, cause = cloud.failure(execution)
+                result.failures.append(
+                    {
+                        "workflow": execution.workflow,
+                        "execution": execution.name,
+                        "state": state,
+                        "error": error,
+                        "cause": cause,
+                    }
+                )
+                (history_dir / f"{execution.workflow}-{execution.name}.json").write_text(
+                    json.dumps(cloud.history(execution.arn), indent=2, default=str), encoding="utf-8"
+                )
+            result.exit_code = 1
+
+    result.seconds = time.monotonic() - started
+    (out_dir / "demo_summary.json").write_text(
+        json.dumps(
+            {
+                "exit_code": result.exit_code,
+                "seconds": round(result.seconds, 1),
+                "executions": [
+                    {
+                        "workflow": e.workflow,
+                        "name": e.name,
+                        "status": e.status,
+                        "seconds": round((e.stop or e.start) - e.start, 1),
+                    }
+                    for e in result.executions
+                ],
+                "segments": result.segments,
+                "failures": result.failures,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    _report(result, out_dir, stream)
+    return result
+
+
+def _report(result: DemoResult, out_dir: Path, stream: TextIO) -> None:
+    stream.write("\nExecutions\n")
+    rows = [[e.workflow, e.status, f"{(e.stop or e.start) - e.start:.1f}s", e.name] for e in result.executions]
+    stream.write(_table(rows, ["workflow", "status", "duration", "execution"]) + "\n")
+    if result.segments:
+        stream.write("\nSegments\n")
+        rows = [
+            [
+                r["segment"] or "-",
+                r["status"],
+                r["users"],
+                "-" if r["endpoints"] is None else r["endpoints"],
+                "-" if r["unresolved"] is None else r["unresolved"],
+                r["pinpoint_segment_id"] or "-",
+            ]
+            for r in result.segments
+        ]
+        stream.write(
+            _table(rows, ["segment", "status", "users", "endpoints", "unresolved", "pinpoint segment id"]) + "\n"
+        )
+    for failure in result.failures:
+        stream.write(
+            f"\nFAILED {failure['workflow']} execution {failure['execution']}\n"
+            f"  state: {failure['state']}\n  error: {failure['error']}\n  cause: {failure['cause']}\n"
+        )
+    stream.write(
+        f"\n{len(result.notifications)} notifications, exports and import files in {out_dir}/ "
+        f"({result.seconds:.1f}s). {'OK' if result.exit_code == 0 else 'FAILED'}\n"
+    )
