@@ -31,7 +31,7 @@ from contextual_targeting.model.query import matching_items, parse_query
 METHODS = ("model", "random", "most_active", "past_matching_count", "past_matching_share", "recent_matching")
 SHARE_PRIOR = 5.0
 HALF_LIFE_GRID_DAYS = (1.0, 3.0, 7.0, 14.0, 30.0, 60.0, 120.0, 365.0, float("inf"))
-DEFAULT_HOLDOUT = 0.2
+DEFAULT_HOLDOUT = 0.05
 DEFAULT_K = 100
 
 Scorer = Callable[[np.ndarray], np.ndarray]
