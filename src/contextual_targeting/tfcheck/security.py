@@ -71,9 +71,11 @@ def check_public_acls(modules: list[Module], findings: list[Finding]) -> None:
 
 def run_checkov(root: Path, checkov: Path) -> CheckovReport:
     command = [str(checkov), "-d", ".", "--framework", "terraform", "--compact", "-o", "json", "--skip-download"]
+    # checkov matches --skip-path as a regex against full paths: pass the existing directories themselves
     for path in SKIP_PATHS:
         if (root / path).exists():
-            command += ["--skip-path", path]
+            command += ["--skip-path", re.escape(str(root / path))]
+    command += ["--skip-path", r"/\.terraform/"]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=root)
     try:
         data: Any = json.loads(proc.stdout)

@@ -235,6 +235,11 @@ def _check_references(
     tf: TfFile, module: Module, tree: dict[Path, Module], schema: ProviderSchema | None, findings: list[Finding]
 ) -> None:
     mask = tf.mask
+    # moved/removed/import blocks name addresses that need not (moved.from) or cannot yet exist
+    for keyword in ("moved", "removed", "import"):
+        for match in re.finditer(rf"(?m)^{keyword}[ \t]*\{{", mask):
+            end = tf._matching_brace(match.end() - 1)
+            mask = mask[: match.start()] + re.sub(r"[^\n]", " ", mask[match.start() : end + 1]) + mask[end + 1 :]
 
     def add(offset: int, message: str) -> None:
         findings.append(Finding(tf.rel, tf.line_of(offset), "wiring", message))
