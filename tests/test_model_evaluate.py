@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,3 +148,12 @@ def test_evaluation_is_deterministic_with_a_seed(generated):
     first = evaluate(dataset, queries, k=40, holdout=0.1, seed=5, params=FAST)
     second = evaluate(dataset, queries, k=40, holdout=0.1, seed=5, params=FAST)
     assert first.to_json() == second.to_json()
+
+
+def test_bench_model_prints_one_json_line(capsys):
+    sample = str(Path(__file__).resolve().parents[1] / "data" / "personalize" / "train" / "bingewatch")
+    assert cli.main(["bench", "model", "--data-dir", sample, "--queries", "3", "--threads", "1"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    figures = json.loads(line)
+    assert figures["interactions"] == 50000 and figures["queries"] == 3 and figures["segment_sizes"] == [100]
+    assert figures["seconds"] >= 0 and figures["peak_rss_mb"] > 0

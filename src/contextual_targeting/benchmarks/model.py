@@ -2,7 +2,8 @@
 
 Data comes from the generator (run in a subprocess, so neither its time nor its memory is counted) into a temporary
 folder that is deleted afterwards, or from ``--data-dir``. Prints one JSON line: ``seconds`` = training + 10 queries
-(the issue's figure), ``load_seconds`` = reading the CSVs, ``peak_rss_mb`` = this process's peak (loading included).
+(the issue's figure) and ``cpu_seconds`` its CPU time (user + system, all threads — the figure to compare on a
+shared machine), ``load_seconds`` = reading the CSVs, ``peak_rss_mb`` = this process's peak (loading included).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,6 +42,11 @@ def _queries(genres: list[str], n: int) -> list[str]:
     singles = [f'ITEMS.genres = "{g}"' for g in genres]
     pairs = [f'ITEMS.genres = "{a}" AND ITEMS.genres = "{b}"' for a, b in itertools.pairwise(genres)]
     return (singles + pairs)[:n]
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         dataset = load_dataset(data_dir)
         load_seconds = time.perf_counter() - started
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), _cpu_seconds()
         model = AffinityModel(ModelParams(seed=args.seed, num_threads=args.threads)).fit(dataset)
         train_seconds = time.perf_counter() - started
 
@@ -92,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         sizes = [len(model.segment(query, args.num_results)) for query in queries]
         query_seconds = time.perf_counter() - started
+        cpu_seconds = _cpu_seconds() - cpu_started
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
@@ -108,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
                 "seconds": round(train_seconds + query_seconds, 1),
                 "train_seconds": round(train_seconds, 1),
                 "query_seconds": round(query_seconds, 2),
+                "cpu_seconds": round(cpu_seconds, 1),
                 "load_seconds": round(load_seconds, 1),
                 "generate_seconds": None if generate_seconds is None else round(generate_seconds, 1),
                 "peak_rss_mb": peak_rss_mb(),
                 "cpus": os.cpu_count(),
+                "load_average_1m": round(os.getloadavg()[0], 1),
             }
         )
     )
