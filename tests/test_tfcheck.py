@@ -116,3 +116,8 @@ def test_real_tree_passes_validate_tf_with_every_check(tmp_path: Path) -> None:
     assert "validate-tf: OK" in proc.stdout
     assert sum(line.startswith("terraform validate: ") for line in proc.stdout.splitlines()) == 1
     assert "| passed | failed | skipped |" in report.read_text()
+
+
+def test_schema_provider_block(schema) -> None:
+    assert {"region", "allowed_account_ids"} <= set(schema.provider.arguments)
+    assert "tags" in schema.provider.blocks["default_tags"].arguments

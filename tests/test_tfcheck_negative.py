@@ -213,9 +213,10 @@ def test_reference_to_missing_module_output(tree: Path) -> None:
             line = text[: match.start()].count("\n") + 1
             path.write_text(text[: match.start()] + f"module.{match.group(1)}.no_such_output" + text[match.end() :])
             findings = validate(tree)
-            assert_finding(
+            hits = assert_finding(
                 findings, tree, path, "wiring", f"module.{match.group(1)}.no_such_output", "no output", line=line
             )
+            assert re.match(r"^(output|module|locals|resource|data|[a-z0-9_]+)[.:]", hits[0].message), hits[0]
             return
     raise AssertionError("no module output reference")
 
@@ -233,7 +234,13 @@ def test_template_placeholder_not_supplied(tree: Path) -> None:
         template.write_text(json.dumps(document, indent=2))
         line = text[: match.start()].count("\n") + 1
         findings = validate(tree)
-        assert_finding(findings, tree, path, "template", "not supplied: injected_placeholder", line=line)
+        hits = assert_finding(findings, tree, path, "template", "not supplied: injected_placeholder", line=line)
+        # the message names the block holding the templatefile() call
+        headers = re.findall(r'(?m)^(resource|data|locals|module|output)((?: "[^"]+")*) \{', text[: match.start()])
+        kind, labels = headers[-1]
+        names = re.findall(r'"([^"]+)"', labels)
+        address = ".".join(names) if kind == "resource" else ".".join([kind, *names])
+        assert hits[0].message.startswith(f"{address}: templatefile("), hits[0]
         return
     if tree.parent.name.startswith("test_template_placeholder_not_supplied_real"):
         pytest.skip("the real tree has no templatefile() call yet")
@@ -343,3 +350,10 @@ def test_resource_star_needs_listing(tmp_path: Path) -> None:
         "s3:ListAllMyBuckets",
         'Resource "*"',
     )
+
+
+def test_unknown_provider_block(tmp_path: Path) -> None:
+    tree = copy_tree(FIXTURE, tmp_path / "tree")
+    path = tree / "main.tf"
+    path.write_text(path.read_text().replace("default_tags {", "default_tagz {"))
+    assert_finding(validate(tree), tree, path, "schema", 'provider "aws"', 'unknown block "default_tagz"', line=2)

@@ -149,6 +149,29 @@ class TfFile:
                     return pos
         return len(self.mask)
 
+    def enclosing_block(self, offset: int) -> str:
+        """Address of the top-level block containing ``offset`` (``aws_s3_bucket.data``, ``module.app``, ``locals``)."""
+        if not hasattr(self, "_top_blocks"):
+            found: list[tuple[int, int, str]] = []
+            header = re.compile(r'(?m)^([a-z_]+)((?:[ \t]+"[^"\n]*")*)[ \t]*\{')
+            for match in header.finditer(self.text):
+                if not self._is_code(match.start(1)) or any(s <= match.start() <= e for s, e, _ in found):
+                    continue
+                kind = match.group(1)
+                labels = re.findall(r'"([^"\n]*)"', match.group(2))
+                if kind == "resource":
+                    address = ".".join(labels)
+                elif labels:
+                    address = ".".join([kind, *labels])
+                else:
+                    address = kind
+                found.append((match.end() - 1, self._matching_brace(match.end() - 1), address))
+            self._top_blocks = found
+        for start, end, address in self._top_blocks:
+            if start <= offset <= end:
+                return address
+        return ""
+
     def header_line(self, header: str) -> int:
         span = self.block_span(header)
         return self.line_of(span[0]) if span else 1

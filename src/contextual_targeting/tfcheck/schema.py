@@ -19,7 +19,7 @@ from typing import Any
 
 from contextual_targeting.tfcheck import REPO_ROOT
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _LOADED: dict[Path, ProviderSchema] = {}  # per process: tests validate many trees
 _REPRESENTS = re.compile(r"docs/(resources|data-sources)/([a-z0-9_]+)\s+(aws_[a-z0-9_]+)\}")
 _PROVIDER_VERSION = re.compile(r"registry\.terraform\.io/providers/hashicorp/aws/([0-9][^/]*)/docs")
@@ -67,6 +67,7 @@ class ProviderSchema:
     provider_version: str
     resources: dict[str, TypeSchema]
     data_sources: dict[str, TypeSchema]
+    provider: Block = field(default_factory=Block)  # the `provider "aws"` block
 
     def lookup(self, kind: str, type_name: str) -> TypeSchema | None:
         table = self.resources if kind == "resource" else self.data_sources
@@ -194,6 +195,7 @@ def _to_json(schema: ProviderSchema) -> dict[str, Any]:
         "provider_version": schema.provider_version,
         "resources": table(schema.resources),
         "data_sources": table(schema.data_sources),
+        "provider": schema.provider.to_json(),
     }
 
 
@@ -209,6 +211,7 @@ def _from_json(data: dict[str, Any]) -> ProviderSchema:
         provider_version=data["provider_version"],
         resources=table(data["resources"]),
         data_sources=table(data["data_sources"]),
+        provider=Block.from_json(data["provider"]),
     )
 
 
@@ -228,8 +231,11 @@ def load_schema(cache_dir: Path | None = None, manifest_path: Path | None = None
                 return _LOADED[cache_file]
         except (OSError, ValueError, KeyError):
             pass
-    provider_version, resources, data_sources = extract(_read_manifest(manifest_path))
-    schema = ProviderSchema(version, provider_version, resources, data_sources)
+    manifest = _read_manifest(manifest_path)
+    provider_version, resources, data_sources = extract(manifest)
+    provider_config = "@cdktn/provider-aws.provider.AwsProviderConfig"
+    provider = _block(manifest["types"], provider_config) if provider_config in manifest["types"] else Block()
+    schema = ProviderSchema(version, provider_version, resources, data_sources, provider)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(_to_json(schema), separators=(",", ":")), encoding="utf-8")

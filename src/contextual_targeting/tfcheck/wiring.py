@@ -150,6 +150,12 @@ def _suggest(name: str, candidates: set[str] | list[str]) -> str:
 
 
 def check_schema(module: Module, schema: ProviderSchema, findings: list[Finding]) -> None:
+    for tf in module.files:
+        for labels, body in blocks(tf.data, "provider"):
+            if labels and labels[0] == "aws" and schema.provider.names():
+                decl = Decl(tf, block_header("provider", "aws"), body)
+                provider_body = {k: v for k, v in body.items() if k not in {"alias", "version"}}
+                _check_body(schema.provider, provider_body, 'provider "aws"', decl, findings, True)
     for kind, table in (("resource", module.resources), ("data", module.data)):
         for (type_name, name), decl in sorted(table.items()):
             if not type_name.startswith("aws_"):
@@ -242,7 +248,8 @@ def _check_references(
             mask = mask[: match.start()] + re.sub(r"[^\n]", " ", mask[match.start() : end + 1]) + mask[end + 1 :]
 
     def add(offset: int, message: str) -> None:
-        findings.append(Finding(tf.rel, tf.line_of(offset), "wiring", message))
+        block = tf.enclosing_block(offset)
+        findings.append(Finding(tf.rel, tf.line_of(offset), "wiring", f"{block}: {message}" if block else message))
 
     for m in _VAR.finditer(mask):
         if m.group(1) not in module.variables:
@@ -375,13 +382,15 @@ def _object_keys(expr: str, module: Module, depth: int = 0) -> set[str] | None:
 def _check_templates(tf: TfFile, module: Module, root: Path, findings: list[Finding]) -> None:
     for m in _TEMPLATEFILE.finditer(tf.mask):
         line = tf.line_of(m.start())
+        block = tf.enclosing_block(m.start())
+        where = f"{block}: " if block else ""
         args = _split_top(_call_args(tf, m.end() - 1))
         if not args:
             continue
         paths = _resolve_path(args[0], module, root)
         if not paths or not all(p.exists() for p in paths):
             shown = ", ".join(_rel(p, root) for p in paths) or args[0]
-            findings.append(Finding(tf.rel, line, "template", f"templatefile(): no template file {shown}"))
+            findings.append(Finding(tf.rel, line, "template", f"{where}templatefile(): no template file {shown}"))
             continue
         keys = _object_keys(args[1], module) if len(args) > 1 else set()
         if keys is None:
@@ -390,7 +399,7 @@ def _check_templates(tf: TfFile, module: Module, root: Path, findings: list[Find
                     tf.rel,
                     line,
                     "template",
-                    f"templatefile({args[0]}): cannot tell which variables {args[1]!r} passes — use an object "
+                    f"{where}templatefile({args[0]}): cannot tell which variables {args[1]!r} passes — use an object "
                     "literal, a local holding one, or merge() of those",
                 )
             )
@@ -399,7 +408,7 @@ def _check_templates(tf: TfFile, module: Module, root: Path, findings: list[Find
             try:
                 needed = asl.placeholders(path.read_text(encoding="utf-8"))
             except asl.TemplateError as exc:
-                findings.append(Finding(tf.rel, line, "template", f"{_rel(path, root)}: {exc}"))
+                findings.append(Finding(tf.rel, line, "template", f"{where}{_rel(path, root)}: {exc}"))
                 continue
             missing, extra = sorted(needed - keys), sorted(keys - needed)
             if missing:
@@ -408,7 +417,7 @@ def _check_templates(tf: TfFile, module: Module, root: Path, findings: list[Find
                         tf.rel,
                         line,
                         "template",
-                        f"templatefile({_rel(path, root)}): placeholder(s) not supplied: {', '.join(missing)}",
+                        f"{where}templatefile({_rel(path, root)}): placeholder(s) not supplied: {', '.join(missing)}",
                     )
                 )
             if extra:
@@ -417,7 +426,7 @@ def _check_templates(tf: TfFile, module: Module, root: Path, findings: list[Find
                         tf.rel,
                         line,
                         "template",
-                        f"templatefile({_rel(path, root)}): variable(s) the template does not use: {', '.join(extra)}",
+                        f"{where}templatefile({_rel(path, root)}): unused variable(s): {', '.join(extra)}",
                     )
                 )
     for m in _FILE.finditer(tf.mask):
