@@ -121,3 +121,35 @@ def test_real_tree_passes_validate_tf_with_every_check(tmp_path: Path) -> None:
 def test_schema_provider_block(schema) -> None:
     assert {"region", "allowed_account_ids"} <= set(schema.provider.arguments)
     assert "tags" in schema.provider.blocks["default_tags"].arguments
+
+
+def test_terraform_validate_runs_on_root_and_examples(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With a terraform >= 1.5 and a reachable registry, init + validate run in every directory; errors are findings."""
+    calls = tmp_path / "calls.log"
+    fake = tmp_path / "bin" / "terraform"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$PWD $*" >> {calls}\n'
+        'case "$1" in\n'
+        "  version) echo 'Terraform v1.9.8';;\n"
+        "  init) exit 0;;\n"
+        '  validate) case "$PWD" in *minimal) printf "%s\\n" "Error: Unsupported argument" '
+        '"  on main.tf line 7, in module \\"root\\":" "An argument named \\"bogus\\" is not expected here." >&2; '
+        "exit 1;; esac;;\n"
+        "esac\n"
+    )
+    fake.chmod(0o755)
+    root = tmp_path / "tree"
+    (root / "examples" / "minimal").mkdir(parents=True)
+    (root / "examples" / "complete").mkdir(parents=True)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.setattr(tools, "registry_reachable", lambda timeout=3.0: True)
+    examples = [root / "examples" / "complete", root / "examples" / "minimal"]
+    findings, status = tools.terraform_validate(root, examples)
+    assert status == "terraform validate: ran terraform 1.9.8 on the root and 2 example(s)"
+    assert [(f.path, f.line, f.check) for f in findings] == [("examples/minimal/main.tf", 7, "terraform-validate")]
+    assert findings[0].message.startswith('module "root": Error: Unsupported argument')
+    assert "Unsupported argument" in findings[0].message
+    log = calls.read_text()
+    assert log.count(" init -backend=false") == 3 and log.count(" validate") == 3

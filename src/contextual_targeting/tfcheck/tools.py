@@ -125,7 +125,29 @@ def terraform_validate(root: Path, example_dirs: list[Path]) -> tuple[list[Findi
                 check=False,
             )
             if proc.returncode != 0:
-                message = " ".join(ln.strip(" │") for ln in proc.stderr.splitlines() if ln.strip(" │╷╵"))
-                findings.append(Finding(rel, 1, "terraform-validate", message[:500]))
+                findings += _validate_findings(proc.stderr, directory, root)
     status = f"terraform validate: ran terraform {detail} on the root and {len(example_dirs)} example(s)"
     return findings, status
+
+
+_DIAG_LOCATION = re.compile(r"on (\S+) line (\d+)(?:, in (.+?))?:")
+
+
+def _validate_findings(stderr: str, directory: Path, root: Path) -> list[Finding]:
+    """One finding per ``Error:`` diagnostic, at the file and line terraform names (``on main.tf line 12, in …``)."""
+    findings: list[Finding] = []
+    rel_dir = directory.resolve().relative_to(root.resolve())
+    for chunk in re.split(r"(?=Error: )", stderr):
+        if not chunk.startswith("Error: "):
+            continue
+        lines = [ln.strip(" │╷╵") for ln in chunk.splitlines() if ln.strip(" │╷╵")]
+        location = _DIAG_LOCATION.search(chunk)
+        path, line, where = (rel_dir.as_posix() or ".", 1, "")
+        if location:
+            path = (rel_dir / location.group(1)).as_posix()
+            line = int(location.group(2))
+            where = f"{location.group(3)}: " if location.group(3) else ""
+        findings.append(Finding(path, line, "terraform-validate", (where + " ".join(lines))[:500]))
+    if not findings and stderr.strip():
+        findings.append(Finding(rel_dir.as_posix() or ".", 1, "terraform-validate", stderr.strip()[:500]))
+    return findings
