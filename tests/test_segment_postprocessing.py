@@ -432,3 +432,24 @@ def test_rendered_definition_passes_asl_validator(tmp_path, repo_root: Path):
             pytest.skip("asl-validator not installed (make setup)")
         out = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True)
         assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_failing_chunk_fails_the_execution_and_nothing_is_imported(make_world, monkeypatch):
+    """On AWS the Distributed Map fails first (ToleratedFailurePercentage defaults to 0). moto 5.2.5 counts a failed
+    child execution but never fails the Map run, so here finalize's own check (every chunk has its stats before any
+    completion object is written) is what fails: the test accepts either state, and checks the rest exactly."""
+    world = make_world()
+    add_users(world, ["f1"])
+    monkeypatch.setenv("SEGMENT_BUCKET", "no-such-bucket")  # the resolve function cannot write its part
+    job = world.personalize.add_job("broken-parts")
+    world.put_output("broken-parts", line('ITEMS.genres = "Action"', ["f1"]))
+    result = world.run(job, "run-broken-parts")
+    assert result["status"] == "FAILED"
+    report = json.loads(world.messages()[0]["body"])
+    assert (report["state"], report["error"]) in {
+        ("ResolveEndpoints", "States.ExceedToleratedFailureThreshold"),
+        ("FinalizeSegments", "ChunksIncomplete"),
+    }, report
+    assert world.keys(SEGMENTS) == []  # no completion object: nothing is imported
+    # the export was still written before the failure
+    assert world.csv_column(DATA, f"segments/{DG}/broken-parts/genres-action--broken-parts.csv") == ["USER_ID", "f1"]

@@ -37,6 +37,10 @@ class SplitTimeout(Exception):
     """The Lambda is about to time out while splitting; raise a named error instead of ``Sandbox.Timedout``."""
 
 
+class ChunksIncomplete(Exception):
+    """A segment's chunk has no resolution stats: a Distributed Map child failed; nothing is imported."""
+
+
 class InputInvalid(Exception):
     """The job or its output cannot be processed at all (no output objects, bad path)."""
 
@@ -273,6 +277,13 @@ def finalize(
     """
     segments: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
+    importing = resolved and import_storage is not None
+    # every chunk of every segment first: no completion object is written unless all segments are complete
+    collected = {
+        id(record): _collect_stats(storage, config, record)
+        for record in report["segments"]
+        if importing and record["status"] == OK and record.get("segment_name")
+    }
     for record in report["segments"]:
         name = record.get("segment_name")
         entry: dict[str, Any] = {
@@ -290,8 +301,10 @@ def finalize(
         if record["status"] not in (OK, EMPTY):
             entry["error"] = record["error"]
             errors.append({"line": record["line"], "source": record["source"], "error": record["error"]})
-        if resolved and import_storage is not None and record["status"] == OK and name:
-            entry.update(_finalize_import(storage, import_storage, config, record))
+        if import_storage is not None and id(record) in collected:
+            imported = _finalize_import(import_storage, config, record, collected[id(record)])
+            entry["files"].update(imported.pop("files", {}))
+            entry.update(imported)
         segments.append(entry)
     summary = {
         "job_name": config.job_name,
@@ -316,18 +329,32 @@ def finalize(
     return summary
 
 
-def _finalize_import(
-    storage: Storage, import_storage: Storage, config: SplitConfig, record: dict[str, Any]
-) -> dict[str, Any]:
+def _collect_stats(storage: Storage, config: SplitConfig, record: dict[str, Any]) -> dict[str, Any]:
+    """Sum a segment's chunk stats; ``ChunksIncomplete`` if any chunk has none (it was never resolved)."""
     name = record["segment_name"]
     endpoints = unresolved = 0
     parts: list[str] = []
+    missing: list[int] = []
     for index in range(record["chunks"]):
-        stats = storage.get_json(config.stats_key(name, index))
+        key = config.stats_key(name, index)
+        if not storage.exists(key):
+            missing.append(index)
+            continue
+        stats = storage.get_json(key)
         endpoints += stats["endpoints"]
         unresolved += stats["users_unresolved"]
         if stats.get("part_key"):
             parts.append(stats["part_key"])
+    if missing:
+        raise ChunksIncomplete(f"segment {name}: {len(missing)} of {record['chunks']} chunk(s) were not resolved")
+    return {"endpoints": endpoints, "unresolved": unresolved, "parts": parts}
+
+
+def _finalize_import(
+    import_storage: Storage, config: SplitConfig, record: dict[str, Any], collected: dict[str, Any]
+) -> dict[str, Any]:
+    name = record["segment_name"]
+    endpoints, unresolved, parts = collected["endpoints"], collected["unresolved"], collected["parts"]
     folder = f"{config.import_prefix}segments/{name}/"
     for key in import_storage.list(folder):
         if key not in parts:  # left over from an earlier run with other chunking
@@ -348,7 +375,7 @@ def _finalize_import(
                 "query": record["query"],
             },
         )
-        result["files"] = {"export": storage.url(record["export_key"]), "import": import_storage.url(ready_key)}
+        result["files"] = {"import": import_storage.url(ready_key)}
     else:
         import_storage.delete(ready_key)
         result["note"] = "no endpoint resolved: nothing to import"
