@@ -1,0 +1,56 @@
+"""SES destination, step 2: the contact-import files of a segment's topic (streaming join with the users dataset).
+
+Input: ``{"bucket", "export_key", "topic_name", "our_topics"}`` (the topic step's output). Reads the export, the
+topic's previous membership snapshot and the exports of the solution's other topics (as compact hash sets), streams
+``train/<dataset group>/users.csv`` (or ``users/`` parts) and writes SES import CSVs of at most
+``MAX_CONTACTS_PER_IMPORT`` rows under ``<SES_PREFIX>imports/<topic>/``. Returns::
+
+    {"parts": [{"key", "s3_url", "rows"}], "part_count", "counts": {...}, "topics": [...],
+     "members_key", "export_source"}
+
+Environment: ``SES_PREFIX`` (``ses/``), ``TRAIN_PREFIX`` (``train/``), ``MAX_CONTACTS_PER_IMPORT`` (1000000).
+Errors: ``InputInvalid`` (malformed export or users dataset).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from contextual_targeting.core import ses_contacts
+from contextual_targeting.core.storage import S3Storage
+
+_clients: dict[str, Any] = {}
+
+
+def _client(name: str) -> Any:
+    if name not in _clients:
+        import boto3
+        from botocore.config import Config
+
+        _clients[name] = boto3.client(name, config=Config(retries={"mode": "standard", "max_attempts": 8}))
+    return _clients[name]
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    ses_prefix = os.environ.get("SES_PREFIX", "ses/")
+    export = ses_contacts.parse_export_key(event["export_key"], os.environ.get("EXPORT_PREFIX", "segments/"))
+    if export is None:
+        raise ses_contacts.InputInvalid(f"{event['export_key']} is not a segment export")
+    storage = S3Storage(_client("s3"), event["bucket"])
+    topic = event["topic_name"]
+    others = ses_contacts.read_registry(storage, ses_prefix, [t for t in event.get("our_topics", []) if t != topic])
+    result = ses_contacts.build_contacts(
+        storage,
+        export,
+        topic,
+        others,
+        ses_prefix=ses_prefix,
+        train_prefix=os.environ.get("TRAIN_PREFIX", "train/"),
+        max_rows=int(os.environ.get("MAX_CONTACTS_PER_IMPORT", str(ses_contacts.MAX_IMPORT_ROWS))),
+    ).as_dict()
+    result["members_key"] = ses_contacts.members_key(ses_prefix, topic)
+    result["export_source"] = f"{event['bucket']}/{export.key}"
+    print(json.dumps({"topic": topic, "counts": result["counts"], "parts": result["part_count"]}))
+    return result

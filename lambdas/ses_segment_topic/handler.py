@@ -1,0 +1,65 @@
+"""SES destination, step 1: for a segment export, make sure the contact list has the segment's topic.
+
+Input (from the state machine): ``{"bucket", "key"}`` of the S3 object that started the execution.
+``segments/<dataset group>/<job>/<segment>.csv`` → checks the export's header (before touching SES), ensures the
+contact list and the topic (replacing the oldest topics of this solution at the 20-topic limit, never others),
+records which export the topic stands for, and returns::
+
+    {"action": "import", "segment_name", "dataset_group", "job_name", "export_key", "contact_list", "list_created",
+     "topic_name", "topic_created", "replaced_topics", "our_topics"}
+
+Anything else (the job summary, keys outside the export prefix) → ``{"action": "ignore", "reason"}``.
+
+Environment: ``CONTACT_LIST_NAME``, ``CREATE_CONTACT_LIST`` (``true``/``false``), ``EXPORT_PREFIX`` (``segments/``),
+``SES_PREFIX`` (``ses/``). Errors: ``InputInvalid`` (malformed export), ``TopicLimitReached``,
+``ContactListConflict``, ``TopicUpdateConflict`` (retried by the state machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from contextual_targeting.core import ses_contacts
+from contextual_targeting.core.storage import S3Storage
+
+_clients: dict[str, Any] = {}
+
+
+def _client(name: str) -> Any:
+    if name not in _clients:
+        import boto3
+        from botocore.config import Config
+
+        _clients[name] = boto3.client(name, config=Config(retries={"mode": "standard", "max_attempts": 8}))
+    return _clients[name]
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    export = ses_contacts.parse_export_key(event["key"], os.environ.get("EXPORT_PREFIX", "segments/"))
+    if export is None:
+        return {
+            "action": "ignore",
+            "reason": f"{event['key']} is not a segment export (segments/<dg>/<job>/<segment>.csv)",
+        }
+    storage = S3Storage(_client("s3"), event["bucket"])
+    ses_contacts.check_export_header(storage, export.key)
+    ensured = ses_contacts.ensure_topic(
+        _client("sesv2"),
+        os.environ["CONTACT_LIST_NAME"],
+        export,
+        create_list=os.environ.get("CREATE_CONTACT_LIST", "true").lower() == "true",
+    )
+    ses_contacts.write_registry(storage, os.environ.get("SES_PREFIX", "ses/"), ensured["topic_name"], export)
+    result = {
+        "action": "import",
+        "reason": None,
+        "segment_name": export.segment_name,
+        "dataset_group": export.dataset_group,
+        "job_name": export.job_name,
+        "export_key": export.key,
+        **ensured,
+    }
+    print(json.dumps({k: result[k] for k in ("segment_name", "topic_name", "topic_created", "replaced_topics")}))
+    return result

@@ -1,0 +1,314 @@
+"""The SES destination workflow, end to end: the rendered ASL runs in moto's interpreter with the SES v2 emulator,
+the topic/contacts/start_execution handlers loaded from their built zips, and S3 events delivered the way the
+deployed rule would deliver them (matched against the rule's own pattern file first)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from contextual_targeting.asl import placeholders, render_state_machine, render_text
+from contextual_targeting.core import ses_contacts
+from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.event_patterns import matches
+from contextual_targeting.local.lambda_loader import FakeContext
+from contextual_targeting.local.ses import SesV2Emulator
+from contextual_targeting.local.sfn_lambda import local_lambdas
+
+REPO = Path(__file__).resolve().parents[1]
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BUCKET = f"ct-data-{ACCOUNT}-{REGION}"
+LIST = "ct-segments"
+DG = "movies"
+JOB = "job-1"
+TOPIC_ARN_FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-ses-segment-topic"
+CONTACTS_ARN_FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-ses-segment-contacts"
+PATTERN_FILE = REPO / "modules/ses_destination/event_patterns/segment_export.json"
+
+
+def asl_vars(topic_arn: str, **overrides: str) -> dict[str, str]:
+    values = {
+        "topic_function_arn": TOPIC_ARN_FN,
+        "contacts_function_arn": CONTACTS_ARN_FN,
+        "notification_topic_arn": topic_arn,
+        "poll_seconds": "0",
+        "max_polls": "10",
+    }
+    values.update(overrides)
+    return values
+
+
+def rule_pattern() -> dict[str, Any]:
+    return json.loads(render_text(PATTERN_FILE.read_text(), {"bucket_name": BUCKET, "export_prefix": "segments/"}))  # type: ignore[no-any-return]
+
+
+def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": ACCOUNT,
+        "time": "2026-11-29T12:00:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {"key": key, "size": 1, "etag": etag, "sequencer": "0"},
+            "request-id": "r",
+            "requester": ACCOUNT,
+            "reason": "PutObject",
+        },
+    }
+
+
+@dataclass
+class Workflow:
+    ses: SesV2Emulator
+    state_machine_arn: str
+    queue_url: str
+    start: Any
+    pattern: dict[str, Any]
+    s3: Any = field(default_factory=lambda: boto3.client("s3", region_name=REGION))
+    sfn: Any = field(default_factory=lambda: boto3.client("stepfunctions", region_name=REGION))
+
+    def put(self, key: str, body: str) -> dict[str, Any]:
+        etag = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())["ETag"].strip('"')
+        return s3_event(key, etag)
+
+    def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        if not matches(self.pattern, event):
+            return None
+        return self.start(event, FakeContext("ct-ses-destination-start"))  # type: ignore[no-any-return]
+
+    def wait(self, execution_arn: str) -> dict[str, Any]:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            described = self.sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] != "RUNNING":
+                return described  # type: ignore[no-any-return]
+            time.sleep(0.01)  # waiting for moto's interpreter thread (poll_seconds is 0)
+        raise AssertionError(f"{execution_arn} did not finish")
+
+    def export(self, segment: str, user_ids: list[str], job: str = JOB) -> dict[str, Any]:
+        """Upload a segment export and run the workflow it starts to the end."""
+        body = "USER_ID\n" + "".join(f"{u}\n" for u in user_ids)
+        started = self.deliver(self.put(f"segments/{DG}/{job}/{segment}.csv", body))
+        assert started and started["started"], started
+        return self.wait(started["executionArn"])
+
+    def notifications(self) -> list[tuple[str, dict[str, Any]]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        received = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return received
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                received.append((envelope.get("Subject"), json.loads(envelope["Message"])))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def users_csv(rows: list[tuple[str, str]]) -> str:
+    return "USER_ID,GENDER,E_MAIL,AGE\n" + "".join(f"{u},F,{e},30\n" for u, e in rows)
+
+
+# 30 users: u00..u29; u05 and u17 have no address, u11 has a malformed one.
+USERS = [
+    (f"u{i:02d}", "" if i in (5, 17) else ("not-an-address" if i == 11 else f"user{i:02d}@example.com"))
+    for i in range(30)
+]
+
+
+@pytest.fixture
+def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
+    ses = SesV2Emulator()
+    handlers = {
+        TOPIC_ARN_FN: lambda_handler("ses_segment_topic"),
+        CONTACTS_ARN_FN: lambda_handler("ses_segment_contacts"),
+    }
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), emulate(ses), local_lambdas(handlers):
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key=f"train/{DG}/users.csv", Body=users_csv(USERS).encode())
+        sns = boto3.client("sns", region_name=REGION)
+        topic_arn = sns.create_topic(Name="ct-notifications")["TopicArn"]
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        definition = render_state_machine("ses_destination", asl_vars(topic_arn))
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arn = sfn.create_state_machine(
+            name="ct-ses-destination", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
+        )["stateMachineArn"]
+        monkeypatch.setenv("STATE_MACHINE_ARN", arn)
+        monkeypatch.setenv("CONTACT_LIST_NAME", LIST)
+        monkeypatch.setenv("CREATE_CONTACT_LIST", "true")
+        monkeypatch.setenv("MAX_CONTACTS_PER_IMPORT", "8")  # several import jobs per segment, as with > 1M contacts
+        yield Workflow(ses, arn, queue_url, lambda_handler("start_execution"), rule_pattern())
+
+
+def ids(*numbers: int) -> list[str]:
+    return [f"u{i:02d}" for i in numbers]
+
+
+def emails(*numbers: int) -> set[str]:
+    return {f"user{i:02d}@example.com" for i in numbers}
+
+
+# ------------------------------------------------------------------ the rule's pattern
+def test_rule_matches_segment_exports_only() -> None:
+    pattern = rule_pattern()
+    assert matches(pattern, s3_event(f"segments/{DG}/{JOB}/genres-action--job-1.csv", "e"))
+    for key in (f"segments/{DG}/{JOB}/_summary.json", f"train/{DG}/users.csv", "ses/imports/t/part-00000.csv"):
+        assert not matches(pattern, s3_event(key, "e")), key
+    assert not matches(pattern, s3_event(f"segments/{DG}/{JOB}/a.csv", "e", bucket="other"))
+
+
+# ------------------------------------------------------------------ end to end
+def test_three_segments_become_three_topics_with_the_right_subscribers(workflow: Workflow) -> None:
+    segments = {
+        "genres-action--job-1": ids(*range(0, 12)),  # u05 no address, u11 malformed
+        "genres-comedy--job-1": ids(*range(8, 20)),  # u11 malformed, u17 no address
+        "genres-drama--job-1": [*ids(0, 1, 2), "ghost-1", "ghost-2"],  # two users absent from the dataset
+    }
+    for name, members in segments.items():
+        result = workflow.export(name, members)
+        assert result["status"] == "SUCCEEDED", result
+
+    assert [t["TopicName"] for t in workflow.ses.topics()] == list(segments)
+    assert workflow.ses.subscriber_counts() == {
+        "genres-action--job-1": 10,
+        "genres-comedy--job-1": 10,
+        "genres-drama--job-1": 3,
+    }
+    # overlapping members keep every subscription although each import replaces the contact record
+    assert workflow.ses.subscribers("genres-action--job-1") == emails(*[i for i in range(12) if i not in (5, 11)])
+    assert workflow.ses.subscribers("genres-comedy--job-1") == emails(*[i for i in range(8, 20) if i not in (11, 17)])
+
+    messages = workflow.notifications()
+    assert [s for s, _ in messages] == ["SES segment topic updated"] * 3
+    by_topic = {m["topic_name"]: m for _, m in messages}
+    action = by_topic["genres-action--job-1"]
+    assert (action["segment_users"], action["subscribed"], action["missing_email"], action["invalid_address"]) == (
+        12,
+        10,
+        1,
+        1,
+    )
+    assert action["import_jobs"] == 2 and action["records_processed"] == 10 and action["records_failed"] == 0
+    assert action["list_created"] is True and action["topic_created"] is True and action["topics_replaced"] == []
+    drama = by_topic["genres-drama--job-1"]
+    assert (drama["subscribed"], drama["missing_email"], drama["not_in_users_dataset"]) == (3, 2, 2)
+    assert workflow.ses.contact_list() == LIST
+
+
+def test_rerun_with_changed_membership_unsubscribes_the_users_who_left(workflow: Workflow) -> None:
+    name = "genres-action--job-1"
+    assert workflow.export(name, ids(0, 1, 2, 3, 4))["status"] == "SUCCEEDED"
+    assert workflow.ses.subscribers(name) == emails(0, 1, 2, 3, 4)
+    workflow.notifications()
+
+    assert workflow.export(name, ids(3, 4, 6, 7))["status"] == "SUCCEEDED"
+    assert workflow.ses.subscribers(name) == emails(3, 4, 6, 7)
+    assert [t["TopicName"] for t in workflow.ses.topics()] == [name]  # same topic, no duplicate
+    contacts = workflow.ses.contacts()
+    assert {e for e, c in contacts.items() if c["TopicPreferences"].get(name) == "OPT_OUT"} == emails(0, 1, 2)
+    ((_, message),) = workflow.notifications()
+    assert (message["subscribed"], message["unsubscribed"], message["topic_created"]) == (4, 3, False)
+
+
+def test_the_21st_topic_replaces_the_oldest_topic_of_this_solution_never_others(workflow: Workflow) -> None:
+    foreign = [
+        {"TopicName": f"newsletter-{i}", "DisplayName": f"News {i}", "DefaultSubscriptionStatus": "OPT_OUT"}
+        for i in range(17)
+    ]
+    boto3.client("sesv2", region_name=REGION).create_contact_list(ContactListName=LIST, Topics=foreign)
+    for n in range(3):
+        assert workflow.export(f"seg-{n}--job-1", ids(n))["status"] == "SUCCEEDED"
+    assert len(workflow.ses.topics()) == 20
+    workflow.notifications()
+
+    assert workflow.export("seg-3--job-1", ids(3))["status"] == "SUCCEEDED"
+    names = [t["TopicName"] for t in workflow.ses.topics()]
+    assert len(names) == 20 and "seg-0--job-1" not in names and "seg-3--job-1" in names
+    assert all(f"newsletter-{i}" in names for i in range(17))
+    ((_, message),) = workflow.notifications()
+    assert message["topics_replaced"] == ["seg-0--job-1"] and "20 topics" in message["topics_replaced_note"]
+
+
+def test_a_full_list_of_foreign_topics_fails_with_a_clear_message(workflow: Workflow) -> None:
+    foreign = [
+        {"TopicName": f"newsletter-{i}", "DisplayName": f"News {i}", "DefaultSubscriptionStatus": "OPT_OUT"}
+        for i in range(20)
+    ]
+    boto3.client("sesv2", region_name=REGION).create_contact_list(ContactListName=LIST, Topics=foreign)
+    result = workflow.export("seg-0--job-1", ids(0))
+    assert result["status"] == "FAILED"
+    ((subject, message),) = workflow.notifications()
+    assert subject == "SES segment topic update failed"
+    assert message["error"] == "TopicLimitReached" and "none of them was created by this solution" in message["cause"]
+    assert len(workflow.ses.topics()) == 20
+
+
+def test_malformed_export_fails_before_touching_ses(workflow: Workflow) -> None:
+    started = workflow.deliver(workflow.put(f"segments/{DG}/{JOB}/broken--job-1.csv", '{"not": "a csv export"}\n'))
+    assert started is not None
+    result = workflow.wait(started["executionArn"])
+    assert result["status"] == "FAILED"
+    ((subject, message),) = workflow.notifications()
+    assert subject == "SES segment topic update failed"
+    assert message["error"] == "InputInvalid" and "USER_ID" in message["cause"]
+    assert workflow.ses.contact_list() is None and workflow.ses.call_count("CreateImportJob") == 0
+
+
+def test_the_summary_starts_nothing_and_an_empty_segment_imports_nothing(workflow: Workflow) -> None:
+    assert workflow.deliver(workflow.put(f"segments/{DG}/{JOB}/_summary.json", "{}")) is None
+    assert workflow.export("empty--job-1", [])["status"] == "SUCCEEDED"
+    assert workflow.ses.call_count("CreateImportJob") == 0
+    ((_, message),) = workflow.notifications()
+    assert (message["segment_users"], message["subscribed"], message["import_jobs"]) == (0, 0, 0)
+
+
+# ------------------------------------------------------------------ static checks of the template
+def test_rendered_definition_passes_asl_validator(tmp_path: Path) -> None:
+    validator = REPO / "node_modules/.bin/asl-validator"
+    if not validator.exists():
+        pytest.skip("asl-validator is not installed: run `make setup`")
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:ct-notifications"
+    definition = render_state_machine("ses_destination", asl_vars(topic, poll_seconds="30", max_polls="240"))
+    path = tmp_path / "ses_destination.json"
+    path.write_text(json.dumps(definition))
+    completed = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_terraform_passes_exactly_the_template_variables() -> None:
+    import hcl2
+
+    main = hcl2.load((REPO / "modules/ses_destination/main.tf").open())
+    asl_locals = next(block["asl_vars"] for block in main["locals"] if "asl_vars" in block)
+    template = (REPO / "statemachines/ses_destination.asl.json").read_text()
+    assert set(asl_locals) == placeholders(template) == set(asl_vars("arn:aws:sns:us-east-1:1:t"))
+    assert placeholders(PATTERN_FILE.read_text()) == {"bucket_name", "export_prefix"}
+
+
+def test_topic_names_follow_the_rules() -> None:
+    assert ses_contacts.topic_name("genres-action--job-1") == "genres-action--job-1"
+    long = ses_contacts.topic_name("x" * 80)
+    assert len(long) <= 64 and long != ses_contacts.topic_name("x" * 81)
+    assert ses_contacts.topic_name("a.b,c d").replace("-", "").isalnum()
