@@ -85,6 +85,23 @@ resource "aws_pinpoint_app" "this" {
 # ---------------------------------------------------------------------------------------------------------------
 
 # >>> module "training_workflow"
+module "training_workflow" {
+  source = "./modules/training_workflow"
+
+  name_prefix            = var.name_prefix
+  tags                   = local.tags
+  data_bucket_name       = module.storage.data_bucket_name
+  data_bucket_arn        = module.storage.data_bucket_arn
+  event_bus_name         = module.events.event_bus_name
+  event_bus_arn          = module.events.event_bus_arn
+  notification_topic_arn = module.events.notification_topic_arn
+  kms_key_arn            = var.kms_key_arn
+  log_retention_days     = var.log_retention_days
+  powertools_layer_arn   = local.powertools_layer_arn
+  lambda_package_dir     = local.lambda_package_dir
+  schedule_expression    = var.training_schedule_expression
+  schedule_config_key    = var.training_schedule_config_key
+}
 # <<< module "training_workflow"
 
 # >>> module "segment_postprocessing"

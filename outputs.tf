@@ -59,6 +59,15 @@ output "powertools_layer_arn" {
 # ---------------------------------------------------------------------------------------------------------------
 
 # >>> outputs "training_workflow"
+output "training_state_machine_arn" {
+  description = "ARN of the training state machine (started by uploading train/<dataset group>/config.json)."
+  value       = module.training_workflow.state_machine_arn
+}
+
+output "personalize_role_arn" {
+  description = "ARN of the role Amazon Personalize assumes for dataset import and batch segment jobs."
+  value       = module.training_workflow.personalize_role_arn
+}
 # <<< outputs "training_workflow"
 
 # >>> outputs "segment_postprocessing"

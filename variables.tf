@@ -146,3 +146,15 @@ variable "event_archive_retention_days" {
     error_message = "event_archive_retention_days must be a whole number >= 0 (0 = indefinitely)."
   }
 }
+
+variable "training_schedule_expression" {
+  description = "Optional EventBridge Scheduler expression (`rate(7 days)`, `cron(0 3 ? * MON *)`) that re-runs training for training_schedule_config_key. null: retrain only on upload."
+  type        = string
+  default     = null
+}
+
+variable "training_schedule_config_key" {
+  description = "Training config the schedule re-runs (a key under train/ ending in .json)."
+  type        = string
+  default     = "train/bingewatch/config.json"
+}

@@ -1,0 +1,319 @@
+# The training workflow: `train/<dataset group>/config.json` uploaded to the data bucket → EventBridge rule on the
+# default bus → start function (execution named after key + version/ETag, so a duplicate event never trains twice)
+# → state machine: validate (Lambda) → dataset group → schemas, datasets, import jobs → solution → solution version
+# → batch segment jobs, each Personalize resource polled with bounded Wait/Describe/Choice loops, state changes put
+# on the custom bus, SNS notifications on success and failure. An optional schedule re-runs it.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.region
+  account   = data.aws_caller_identity.current.account_id
+
+  state_machine_name = "${var.name_prefix}-training"
+  validate_name      = "${var.name_prefix}-training-validate"
+  start_name         = "${var.name_prefix}-training-start"
+  config_prefix      = "train/"
+
+  # Built from names (not resource references) so roles, functions and the state machine can refer to each other
+  # without a dependency cycle.
+  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  validate_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.validate_name}"
+
+  kms_statements      = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+  lambda_runtime      = "python3.13"
+  lambda_architecture = "arm64"
+  create_schedule     = var.schedule_expression != null
+
+  asl_vars = {
+    validate_function_arn  = aws_lambda_function.validate.arn
+    personalize_role_arn   = aws_iam_role.personalize.arn
+    event_bus_name         = var.event_bus_name
+    notification_topic_arn = var.notification_topic_arn
+    partition              = local.partition
+    region                 = local.region
+    account_id             = local.account
+    resource_poll_seconds  = tostring(var.resource_poll_seconds)
+    resource_max_polls     = tostring(ceil(var.resource_timeout_minutes * 60 / var.resource_poll_seconds))
+    import_poll_seconds    = tostring(var.import_poll_seconds)
+    import_max_polls       = tostring(ceil(var.import_timeout_minutes * 60 / var.import_poll_seconds))
+    training_poll_seconds  = tostring(var.training_poll_seconds)
+    training_max_polls     = tostring(ceil(var.training_timeout_minutes * 60 / var.training_poll_seconds))
+    batch_poll_seconds     = tostring(var.batch_poll_seconds)
+    batch_max_polls        = tostring(ceil(var.batch_timeout_minutes * 60 / var.batch_poll_seconds))
+  }
+
+  validate_environment = merge(
+    {
+      POWERTOOLS_SERVICE_NAME = "training-validate"
+      POWERTOOLS_LOG_LEVEL    = "INFO"
+    },
+    var.validation_full_check_max_mb == null ? {} : { FULL_CHECK_MAX_MB = tostring(var.validation_full_check_max_mb) },
+  )
+
+  # What the schedule sends to the start function: the S3 event of the config object, with a tag that changes
+  # with every scheduled time (so each run gets its own execution name, and a retried delivery of one run does not).
+  scheduled_event = jsonencode({
+    "version"     = "0"
+    "id"          = "<aws.scheduler.execution-id>"
+    "source"      = "aws.s3"
+    "detail-type" = "Object Created"
+    "account"     = local.account
+    "region"      = local.region
+    "time"        = "<aws.scheduler.scheduled-time>"
+    "resources"   = ["${var.data_bucket_arn}"]
+    "detail" = {
+      "bucket" = { "name" = var.data_bucket_name }
+      "object" = { "key" = var.schedule_config_key, "etag" = "scheduled-<aws.scheduler.scheduled-time>" }
+      "reason" = "Scheduled"
+    }
+  })
+}
+
+# ------------------------------------------------------------------------------------------------ functions
+resource "aws_cloudwatch_log_group" "validate" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the report names files, lines and fields, not user records.
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
+  name              = "/aws/lambda/${local.validate_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "validate" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only reads S3 through its public API; a VPC would add NAT or endpoints for nothing.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
+  #checkov:skip=CKV_AWS_115:One invocation per training run; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
+  #checkov:skip=CKV_AWS_173:The environment holds log settings and a size threshold, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.validate_name
+  description      = "Training workflow: validate the uploaded config, CSVs and batch queries; return the training plan"
+  role             = aws_iam_role.validate.arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/validate_training_input.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/validate_training_input.zip")
+  layers           = [var.powertools_layer_arn]
+  timeout          = 900
+  memory_size      = 1024
+
+  environment {
+    variables = local.validate_environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # The log group exists with its retention before the first invocation could create it without one; the role
+  # can write logs and read S3 before the function runs.
+  depends_on = [aws_cloudwatch_log_group.validate, aws_iam_role_policy.validate]
+}
+
+resource "aws_cloudwatch_log_group" "start" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the function logs execution names only.
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
+  name              = "/aws/lambda/${local.start_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "start" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public Step Functions API.
+  #checkov:skip=CKV_AWS_115:One short invocation per S3 event; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
+  #checkov:skip=CKV_AWS_173:The environment holds the state machine ARN only, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.start_name
+  description      = "Start the training workflow once per config upload (execution name from key + version/ETag)"
+  role             = aws_iam_role.start.arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_architecture]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/start_execution.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/start_execution.zip")
+  timeout          = 30
+  memory_size      = 128
+
+  environment {
+    variables = {
+      STATE_MACHINE_ARN = local.state_machine_arn
+    }
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # Log group with retention first; the role may start the execution and write to the dead-letter queue.
+  depends_on = [aws_cloudwatch_log_group.start, aws_iam_role_policy.start]
+}
+
+resource "aws_lambda_function_event_invoke_config" "start" {
+  function_name                = aws_lambda_function.start.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+}
+
+# ------------------------------------------------------------------------------------------------ state machine
+resource "aws_cloudwatch_log_group" "state_machine" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
+  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_285:Execution history is logged at level ALL without execution data: states carry S3 keys, Personalize ARNs and validation reports that can quote offending values.
+  name     = local.state_machine_name
+  role_arn = aws_iam_role.state_machine.arn
+  type     = "STANDARD"
+
+  definition = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/training.asl.json", local.asl_vars)))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = false
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  tags = var.tags
+
+  # Step Functions validates the role's permissions (log delivery, X-Ray) when the state machine is created.
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# ------------------------------------------------------------------------------------------------ trigger
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name_prefix}-training-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.training.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = data.aws_iam_policy_document.dlq.json
+}
+
+# S3 sends its events to the account's default bus. The pattern (one file shared with the tests) matches
+# Object Created for `train/*.json` in the data bucket: uploading CSVs alone never starts training.
+resource "aws_cloudwatch_event_rule" "training" {
+  name        = "${var.name_prefix}-training"
+  description = "Training configs uploaded to ${var.data_bucket_name}/${local.config_prefix}"
+  event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/training_config.json", {
+    bucket_name   = var.data_bucket_name
+    config_prefix = local.config_prefix
+  })))
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "start" {
+  rule = aws_cloudwatch_event_rule.training.name
+  arn  = aws_lambda_function.start.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = var.event_retry_attempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq.arn
+  }
+}
+
+resource "aws_lambda_permission" "events" {
+  statement_id   = "AllowEventBridgeRule"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.start.function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.training.arn
+  source_account = local.account
+}
+
+# ------------------------------------------------------------------------------------------------ schedule
+resource "aws_scheduler_schedule" "retrain" {
+  #checkov:skip=CKV_AWS_297:The schedule holds a bucket name and a config key, no secret or user data; EventBridge Scheduler encrypts it with an AWS owned key.
+  count = local.create_schedule ? 1 : 0
+
+  name                         = "${var.name_prefix}-training-retrain"
+  description                  = "Re-run training for s3://${var.data_bucket_name}/${var.schedule_config_key}"
+  schedule_expression          = var.schedule_expression
+  schedule_expression_timezone = var.schedule_timezone
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.start.arn
+    role_arn = aws_iam_role.scheduler[0].arn
+    input    = local.scheduled_event
+
+    retry_policy {
+      maximum_event_age_in_seconds = 86400
+      maximum_retry_attempts       = var.event_retry_attempts
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq.arn
+    }
+  }
+
+  # The scheduler role may invoke the start function (checked on the first run, not at creation).
+  depends_on = [aws_iam_role_policy.scheduler]
+}
