@@ -336,3 +336,32 @@ def test_existing_schema_with_another_definition_fails_before_any_import(stack: 
     assert "CreateSolution" not in stack.created()
     (notification,) = stack.notifications()
     assert "SchemaMismatch" in notification["Message"]
+
+
+def scheduled_event(scheduled_time: str) -> dict[str, Any]:
+    """What EventBridge Scheduler sends the start function: the module's template with its context attributes."""
+    text = render_text(
+        (REPO / "modules/training_workflow/scheduled_event.json").read_text(),
+        {
+            "account_id": ACCOUNT,
+            "region": REGION,
+            "bucket_arn": f"arn:aws:s3:::{BUCKET}",
+            "bucket_name": BUCKET,
+            "config_key": CONFIG_KEY,
+        },
+    )
+    text = text.replace("<aws.scheduler.scheduled-time>", scheduled_time)
+    return json.loads(text.replace("<aws.scheduler.execution-id>", str(uuid.uuid4())))  # type: ignore[no-any-return]
+
+
+def test_schedule_retrains_once_per_scheduled_time(stack: Stack) -> None:
+    assert stack.run()["status"] == "SUCCEEDED"
+    started = stack.start(scheduled_event("2026-01-05T03:00:00Z"), FakeContext())
+    assert started["started"]
+    assert stack.wait(started["executionArn"])["status"] == "SUCCEEDED"
+    retried = stack.start(scheduled_event("2026-01-05T03:00:00Z"), FakeContext())  # Scheduler retry, same run
+    assert not retried["started"]
+    assert len(stack.sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]) == 2
+    p = stack.personalize
+    assert len(p.of_kind("dataset-group")) == 1 and len(p.of_kind("solution")) == 1
+    assert len(p.of_kind("solution-version")) == 2 and len(p.of_kind("batch-segment-job")) == 2

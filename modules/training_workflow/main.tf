@@ -54,23 +54,16 @@ locals {
     var.validation_full_check_max_mb == null ? {} : { FULL_CHECK_MAX_MB = tostring(var.validation_full_check_max_mb) },
   )
 
-  # What the schedule sends to the start function: the S3 event of the config object, with a tag that changes
-  # with every scheduled time (so each run gets its own execution name, and a retried delivery of one run does not).
-  scheduled_event = jsonencode({
-    "version"     = "0"
-    "id"          = "<aws.scheduler.execution-id>"
-    "source"      = "aws.s3"
-    "detail-type" = "Object Created"
-    "account"     = local.account
-    "region"      = local.region
-    "time"        = "<aws.scheduler.scheduled-time>"
-    "resources"   = ["${var.data_bucket_arn}"]
-    "detail" = {
-      "bucket" = { "name" = var.data_bucket_name }
-      "object" = { "key" = var.schedule_config_key, "etag" = "scheduled-<aws.scheduler.scheduled-time>" }
-      "reason" = "Scheduled"
-    }
-  })
+  # What the schedule sends to the start function (template shared with the tests): the S3 event of the config
+  # object, tagged with the scheduled time, so each run gets its own execution name and a retried delivery of one
+  # run does not.
+  scheduled_event = jsonencode(jsondecode(templatefile("${path.module}/scheduled_event.json", {
+    account_id  = local.account
+    region      = local.region
+    bucket_arn  = var.data_bucket_arn
+    bucket_name = var.data_bucket_name
+    config_key  = var.schedule_config_key
+  })))
 }
 
 # ------------------------------------------------------------------------------------------------ functions
