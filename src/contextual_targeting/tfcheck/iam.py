@@ -249,6 +249,14 @@ def _line_of(policy: Policy, needle: str) -> int:
     return policy.decl.line
 
 
+def _for_parliament(statement: dict[str, Any]) -> dict[str, Any]:
+    """Trust statements have no Resource (parliament would call them MALFORMED): check their actions on "*"."""
+    if _is_trust_statement(statement):
+        trimmed = {k: v for k, v in statement.items() if k not in {"Principal", "NotPrincipal"}}
+        return {**trimmed, "Resource": "*"}
+    return statement
+
+
 def _collapse_conditions(statement: dict[str, Any]) -> dict[str, Any]:
     """``{"Bool": {"aws:SecureTransport": ["false"]}}`` → ``"false"``: parliament 1.6 crashes on one-item lists."""
     condition = statement.get("Condition")
@@ -282,7 +290,7 @@ json.dump(out, sys.stdout, default=str)
 def run_parliament(policies: list[Policy], python: Path, findings: list[Finding]) -> None:
     documents = []
     for policy in policies:
-        statements = [_collapse_conditions(s) for s in policy.document["Statement"] if not _is_trust_statement(s)]
+        statements = [_collapse_conditions(_for_parliament(s)) for s in policy.document["Statement"]]
         documents.append({"Version": policy.document.get("Version", "2012-10-17"), "Statement": statements})
     checked = [(p, d) for p, d in zip(policies, documents, strict=True) if d["Statement"]]
     if not checked:

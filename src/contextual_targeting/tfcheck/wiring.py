@@ -332,6 +332,9 @@ def _split_top(text: str) -> list[str]:
 
 
 def _resolve_path(literal: str, module: Module, root: Path) -> list[Path]:
+    local = re.fullmatch(rf"local\.({IDENT})", literal.strip())
+    if local and isinstance(module.locals.get(local.group(1), (None, None))[1], str):
+        literal = str(module.locals[local.group(1)][1])
     if not (literal.startswith('"') and literal.endswith('"')):
         return []
     raw = literal[1:-1]
