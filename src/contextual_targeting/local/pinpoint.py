@@ -16,6 +16,13 @@ the segment (or a new version of an existing one). A job's status advances on ea
 on the step out of ``PROCESSING``, so endpoints and the segment appear when the job completes, as in Pinpoint.
 ``finish_import_jobs()`` completes every pending job at once.
 
+Helpers for tests and the local runtime (not part of the API): ``create_app(name, app_id)``,
+``add_endpoint(app_id, endpoint_id, user_id, channel="EMAIL", address=None, opt_out="NONE", status=...,
+attributes=..., user_attributes=...)``, ``add_segment(app_id, name, endpoint_ids)``, ``throttle(operation, times)``,
+``endpoints(app_id)``, ``endpoints_of_user(app_id, user_id)``, ``segments(app_id)``, ``segment_by_name(app_id, name)``,
+``segment_members(app_id, segment_id, version=None)``, ``import_jobs(app_id)``, ``finish_import_jobs()``, and
+``calls`` / ``call_count(operation)`` from ``ServiceEmulator``.
+
 Import semantics (as documented for Pinpoint imports):
 - ``S3Url`` names one object or a folder; for a folder every object under it whose extension matches the job's
   ``Format`` (``.csv``/``.json``) is read. Each object is one *piece*.
@@ -56,9 +63,9 @@ MAX_ENDPOINTS_PER_USER = 15  # Pinpoint quota: endpoints per user id
 MAX_BATCH_ITEMS = 100  # UpdateEndpointsBatch limit
 MAX_LISTED_FAILURES = 100  # ImportJobResponse.Failures holds the first 100
 DEFAULT_PAGE_SIZE = 100
-CHANNEL_TYPES = frozenset(
-    botocore.session.get_session().get_service_model("pinpoint").shape_for("ChannelType").enum  # type: ignore[attr-defined]
-)
+_MODEL = botocore.session.get_session().get_service_model("pinpoint")
+CHANNEL_TYPES = frozenset(_MODEL.shape_for("ChannelType").enum)  # type: ignore[attr-defined]
+_ENDPOINT_ITEM_SHAPE = _MODEL.shape_for("EndpointBatchItem")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _S3_URL = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(.*)$")
@@ -620,7 +627,6 @@ class PinpointEmulator(ServiceEmulator):
                     yield line, error
         else:
             validator = ParamValidator()
-            item_shape = botocore.session.get_session().get_service_model("pinpoint").shape_for("EndpointBatchItem")
             for line, raw in enumerate(text, start=1):
                 if not raw.strip():
                     continue
@@ -632,7 +638,7 @@ class PinpointEmulator(ServiceEmulator):
                 if not isinstance(row, dict):
                     yield line, RowError("an endpoint definition must be a JSON object")
                     continue
-                report = validator.validate(row, item_shape)
+                report = validator.validate(row, _ENDPOINT_ITEM_SHAPE)
                 if report.has_errors():
                     yield line, RowError(report.generate_report().replace("\n", " "))
                     continue
