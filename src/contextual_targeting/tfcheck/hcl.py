@@ -7,12 +7,20 @@ attribute names are located by regex within brace-matched block ranges.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import hcl2
+
+from contextual_targeting.tfcheck import REPO_ROOT
+
+_HCL2_VERSION = version("python-hcl2")
 
 SKIP_DIRS = {"node_modules", "build", "out", "tests", "__pycache__"}
 META_KEYS = {"__is_block__", "__comments__", "__inline_comments__", "__start_line__", "__end_line__"}
@@ -203,10 +211,32 @@ class ParseError(Exception):
         self.line = line
 
 
+PARSE_CACHE = REPO_ROOT / ".cache" / "tfcheck" / "hcl"
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """python-hcl2 output for ``text``, cached by content (parsing is most of a run's time; copies hit the cache)."""
+    key = hashlib.sha256(f"{_HCL2_VERSION}\0{text}".encode()).hexdigest()
+    cached = PARSE_CACHE / f"{key}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        pass
+    data: dict[str, Any] = hcl2.loads(text)
+    try:
+        PARSE_CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(cached)
+    except (OSError, TypeError, ValueError):
+        pass
+    return data
+
+
 def parse_file(path: Path, root: Path) -> TfFile:
     text = path.read_text(encoding="utf-8")
     try:
-        data = hcl2.loads(text)
+        data = _parse(text)
     except Exception as exc:  # lark raises several exception types; all mean "does not parse"
         line = int(getattr(exc, "line", 0) or 0) or 1
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
