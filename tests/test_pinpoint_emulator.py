@@ -100,6 +100,8 @@ def test_update_endpoint_creates_then_merges(client, pinpoint) -> None:
     with pytest.raises(client.exceptions.BadRequestException, match="Invalid email address"):  # checked merged
         client.update_endpoint(ApplicationId=APP, EndpointId="e1", EndpointRequest={"Address": "still-not-one"})
     assert client.get_endpoint(ApplicationId=APP, EndpointId="e1")["EndpointResponse"]["Address"] == "x@example.com"
+    with pytest.raises(client.exceptions.BadRequestException, match="exceeds 100 characters"):
+        client.update_endpoint(ApplicationId=APP, EndpointId="e1", EndpointRequest={"Attributes": {"Bio": ["x" * 101]}})
 
 
 def test_update_endpoints_batch_is_all_or_nothing(client, pinpoint) -> None:

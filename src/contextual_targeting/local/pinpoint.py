@@ -63,6 +63,8 @@ MAX_ENDPOINTS_PER_USER = 15  # Pinpoint quota: endpoints per user id
 MAX_BATCH_ITEMS = 100  # UpdateEndpointsBatch limit
 MAX_LISTED_FAILURES = 100  # ImportJobResponse.Failures holds the first 100
 DEFAULT_PAGE_SIZE = 100
+MAX_ATTRIBUTE_NAME = 50  # Pinpoint limits on custom attributes
+MAX_ATTRIBUTE_VALUE = 100
 _MODEL = botocore.session.get_session().get_service_model("pinpoint")
 CHANNEL_TYPES = frozenset(_MODEL.shape_for("ChannelType").enum)  # type: ignore[attr-defined]
 _ENDPOINT_ITEM_SHAPE = _MODEL.shape_for("EndpointBatchItem")
@@ -440,6 +442,13 @@ class PinpointEmulator(ServiceEmulator):
             raise RowError(f"Invalid OptOut value: {item['OptOut']}")
         if item.get("EndpointStatus") not in (None, "ACTIVE", "INACTIVE"):
             raise RowError(f"Invalid EndpointStatus value: {item['EndpointStatus']}")
+        attribute_maps = [item.get("Attributes") or {}, (item.get("User") or {}).get("UserAttributes") or {}]
+        for attributes in attribute_maps:
+            for name, values in attributes.items():
+                if len(name) > MAX_ATTRIBUTE_NAME:
+                    raise RowError(f"Attribute name exceeds {MAX_ATTRIBUTE_NAME} characters: {name[:60]}")
+                if any(len(value) > MAX_ATTRIBUTE_VALUE for value in values):
+                    raise RowError(f"A value of attribute {name} exceeds {MAX_ATTRIBUTE_VALUE} characters")
 
     def _upsert_endpoint(self, app: _App, endpoint_id: str, request: dict[str, Any]) -> dict[str, Any]:
         endpoint = self._merged_endpoint(app, endpoint_id, request)
