@@ -11,10 +11,14 @@ locals {
   # Project tags first so a caller's var.tags can override them.
   tags = merge({ Project = local.project, NamePrefix = var.name_prefix }, var.tags)
 
-  # Toggles, combined once.
-  create_pinpoint_app = var.pinpoint_enabled && var.pinpoint_application_id == null
+  # Toggles, combined once. The deprecated pinpoint_enabled, when set, overrides segment_destinations.
+  pinpoint_enabled    = var.pinpoint_enabled != null ? var.pinpoint_enabled : contains(var.segment_destinations, "pinpoint")
+  ses_enabled         = contains(var.segment_destinations, "ses")
+  ses_prefix          = "ses/"
+  ses_import_prefix   = "${local.ses_prefix}imports/" # what SES may read (storage bucket policy)
+  create_pinpoint_app = local.pinpoint_enabled && var.pinpoint_application_id == null
   # null when Pinpoint is disabled; the given id; or the id of the app created below.
-  pinpoint_application_id = var.pinpoint_enabled ? coalesce(var.pinpoint_application_id, one(aws_pinpoint_app.this[*].application_id)) : null
+  pinpoint_application_id = local.pinpoint_enabled ? coalesce(var.pinpoint_application_id, one(aws_pinpoint_app.this[*].application_id)) : null
 
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.region
@@ -42,6 +46,7 @@ module "storage" {
   kms_key_arn                       = var.kms_key_arn
   batch_output_retention_days       = var.batch_output_retention_days
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
+  ses_import_prefix                 = local.ses_enabled ? local.ses_import_prefix : null
   tags                              = local.tags
 }
 
@@ -81,7 +86,7 @@ resource "aws_pinpoint_app" "this" {
 #   powertools_layer_arn   = local.powertools_layer_arn
 #   lambda_package_dir     = local.lambda_package_dir
 #
-# Pinpoint-only modules use `count = var.pinpoint_enabled ? 1 : 0` and local.pinpoint_application_id.
+# Pinpoint-only modules use `count = local.pinpoint_enabled ? 1 : 0` and local.pinpoint_application_id.
 # ---------------------------------------------------------------------------------------------------------------
 
 # >>> module "training_workflow"
@@ -121,7 +126,7 @@ module "segment_postprocessing" {
   log_retention_days       = var.log_retention_days
   powertools_layer_arn     = local.powertools_layer_arn
   lambda_package_dir       = local.lambda_package_dir
-  pinpoint_enabled         = var.pinpoint_enabled
+  pinpoint_enabled         = local.pinpoint_enabled
   pinpoint_application_id  = local.pinpoint_application_id
   pinpoint_application_arn = local.pinpoint_application_arn
 }
@@ -130,7 +135,7 @@ module "segment_postprocessing" {
 # >>> module "pinpoint_import"
 module "pinpoint_import" {
   source = "./modules/pinpoint_import"
-  count  = var.pinpoint_enabled ? 1 : 0
+  count  = local.pinpoint_enabled ? 1 : 0
 
   name_prefix              = var.name_prefix
   tags                     = local.tags
@@ -145,3 +150,21 @@ module "pinpoint_import" {
   pinpoint_application_arn = local.pinpoint_application_arn
 }
 # <<< module "pinpoint_import"
+
+# >>> module "ses_destination"
+module "ses_destination" {
+  source = "./modules/ses_destination"
+  count  = local.ses_enabled ? 1 : 0
+
+  name_prefix            = var.name_prefix
+  tags                   = local.tags
+  data_bucket_name       = module.storage.data_bucket_name
+  data_bucket_arn        = module.storage.data_bucket_arn
+  notification_topic_arn = module.events.notification_topic_arn
+  kms_key_arn            = var.kms_key_arn
+  log_retention_days     = var.log_retention_days
+  lambda_package_dir     = local.lambda_package_dir
+  contact_list_name      = var.ses_contact_list_name
+  ses_prefix             = local.ses_prefix
+}
+# <<< module "ses_destination"

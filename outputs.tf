@@ -39,12 +39,12 @@ output "notification_topic_arn" {
 }
 
 output "pinpoint_application_id" {
-  description = "Pinpoint application id segments are imported into (created or given); null when pinpoint_enabled is false."
+  description = "Pinpoint application id segments are imported into (created or given); null without the pinpoint destination."
   value       = local.pinpoint_application_id
 }
 
 output "pinpoint_application_arn" {
-  description = "ARN of the Pinpoint application; null when pinpoint_enabled is false."
+  description = "ARN of the Pinpoint application; null without the pinpoint destination."
   value       = local.pinpoint_application_arn
 }
 
@@ -79,12 +79,24 @@ output "segment_postprocessing_state_machine_arn" {
 
 # >>> outputs "pinpoint_import"
 output "segment_import_state_machine_arn" {
-  description = "ARN of the Pinpoint segment import state machine; null when pinpoint_enabled is false."
+  description = "ARN of the Pinpoint segment import state machine; null without the pinpoint destination."
   value       = one(module.pinpoint_import[*].state_machine_arn)
 }
 
 output "pinpoint_import_role_arn" {
-  description = "Role Amazon Pinpoint assumes to read the import files; null when pinpoint_enabled is false."
+  description = "Role Amazon Pinpoint assumes to read the import files; null without the pinpoint destination."
   value       = one(module.pinpoint_import[*].import_role_arn)
 }
 # <<< outputs "pinpoint_import"
+
+# >>> outputs "ses_destination"
+output "ses_destination_state_machine_arn" {
+  description = "ARN of the SES destination state machine (segment export → contact-list topic); null unless \"ses\" is in segment_destinations."
+  value       = one(module.ses_destination[*].state_machine_arn)
+}
+
+output "ses_contact_list_name" {
+  description = "SES contact list holding one topic per segment; null unless \"ses\" is in segment_destinations."
+  value       = one(module.ses_destination[*].contact_list_name)
+}
+# <<< outputs "ses_destination"

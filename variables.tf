@@ -58,14 +58,36 @@ variable "kms_key_arn" {
   }
 }
 
+variable "segment_destinations" {
+  description = "Where segments go besides the always-on S3 export (`segments/<dataset group>/<job>/<segment>.csv`): `pinpoint` (Amazon Pinpoint segments; engagement features reached end of support on 2026-10-30) and/or `ses` (topics of an Amazon SES contact list). `[\"ses\"]` is the switch for accounts without Pinpoint; `[]` keeps the S3 export only."
+  type        = set(string)
+  default     = ["pinpoint"]
+
+  validation {
+    condition     = alltrue([for d in var.segment_destinations : contains(["pinpoint", "ses"], d)])
+    error_message = "segment_destinations may only contain \"pinpoint\" and \"ses\"."
+  }
+}
+
 variable "pinpoint_enabled" {
-  description = "Deploy the Amazon Pinpoint destination. Pinpoint's engagement features reached end of support on 2026-10-30: set false in accounts without a Pinpoint project (the S3 export keeps working)."
+  description = "Deprecated: use segment_destinations. When set (true/false) it overrides whether \"pinpoint\" is in segment_destinations; null (the default) follows segment_destinations."
   type        = bool
-  default     = true
+  default     = null
+}
+
+variable "ses_contact_list_name" {
+  description = "SES destination: contact list the segment topics go to (SES allows one per account). null: `<name_prefix>-segments`, created if missing. Name the account's existing list to add topics to it (topics not created by this solution are never removed)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ses_contact_list_name == null || can(regex("^[A-Za-z0-9_-]{1,64}$", var.ses_contact_list_name))
+    error_message = "ses_contact_list_name must be 1-64 letters, digits, hyphens or underscores."
+  }
 }
 
 variable "pinpoint_application_id" {
-  description = "Existing Pinpoint application (project) id to import segments into. null with pinpoint_enabled creates a new aws_pinpoint_app."
+  description = "Existing Pinpoint application (project) id to import segments into. null with the pinpoint destination creates a new aws_pinpoint_app."
   type        = string
   default     = null
 

@@ -26,7 +26,7 @@ META = {"__is_block__", "__comments__", "__inline_comments__", "__start_line__",
 PUBLIC_ACCOUNT_IDS = {"017000801446", "498634801083"}
 
 BASE_ROOT_VARIABLES = {
-    "name_prefix", "region", "tags", "notification_emails", "kms_key_arn", "pinpoint_enabled",
+    "name_prefix", "region", "tags", "notification_emails", "kms_key_arn", "segment_destinations",
     "pinpoint_application_id", "segment_import_prefix", "log_retention_days", "powertools_layer_arn",
     "lambda_package_dir", "batch_output_retention_days", "noncurrent_version_retention_days",
     "event_archive_retention_days",
@@ -376,10 +376,12 @@ def test_provider_region_and_default_tags(root: dict[str, list[Any]]) -> None:
 
 def test_pinpoint_app_toggle(root: dict[str, list[Any]]) -> None:
     local_values = locals_of(root)
-    assert local_values["create_pinpoint_app"] == "${var.pinpoint_enabled && var.pinpoint_application_id == null}"
+    # Pinpoint is selected by segment_destinations (the deprecated pinpoint_enabled overrides it when set)
+    assert "contains(var.segment_destinations, \"pinpoint\")" in local_values["pinpoint_enabled"]
+    assert local_values["create_pinpoint_app"] == "${local.pinpoint_enabled && var.pinpoint_application_id == null}"
     app = resources(root)[("aws_pinpoint_app", "this")]
     assert app["count"] == "${local.create_pinpoint_app ? 1 : 0}"
-    assert local_values["pinpoint_application_id"].startswith("${var.pinpoint_enabled ? ")
+    assert local_values["pinpoint_application_id"].startswith("${local.pinpoint_enabled ? ")
     assert local_values["pinpoint_application_id"].endswith(": null}")
 
 

@@ -69,6 +69,20 @@ data "aws_iam_policy_document" "key" {
       values   = [data.aws_caller_identity.current.account_id]
     }
   }
+  # SES reads the contact-import files (SSE-KMS) of the SES destination as its service principal. This is the
+  # statement SES documents for contact imports; reading the objects also takes the bucket policy statement that
+  # only SES acting for this account (aws:Referer) gets, on ses/imports/* only.
+  statement {
+    sid       = "AllowSesContactImports"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ses.amazonaws.com"]
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {
@@ -92,11 +106,13 @@ module "contextual_targeting" {
   notification_emails = var.notification_emails
   kms_key_arn         = aws_kms_key.this.arn
 
-  # Pinpoint: a new project (default), an existing one (pinpoint_application_id = "<32 hex>"), or none at all
-  # (pinpoint_enabled = false) in accounts without Pinpoint.
-  pinpoint_enabled        = var.pinpoint_enabled
+  # Destinations besides the always-on S3 export: Pinpoint (a new project, or pinpoint_application_id = "<32 hex>")
+  # and SES contact-list topics (the list <name_prefix>-segments, or ses_contact_list_name = the account's list).
+  # ["ses"] in accounts where Pinpoint is gone (end of support 2026-10-30).
+  segment_destinations    = var.segment_destinations
   pinpoint_application_id = var.pinpoint_application_id
   segment_import_prefix   = "pinpoint/"
+  ses_contact_list_name   = var.ses_contact_list_name
 
   log_retention_days                = 90
   powertools_layer_arn              = null # the public Powertools v3 layer for python3.13/arm64 in var.region

@@ -16,14 +16,20 @@ variable "notification_emails" {
   default     = ["ops@example.com", "marketing@example.com"]
 }
 
-variable "pinpoint_enabled" {
-  description = "false in accounts that cannot use Amazon Pinpoint (end of support 2026-10-30): the S3 export still works."
-  type        = bool
-  default     = true
+variable "segment_destinations" {
+  description = "Destinations besides the S3 export: [\"pinpoint\", \"ses\"] (both), [\"ses\"] in accounts without Amazon Pinpoint (end of support 2026-10-30), [] for the export only."
+  type        = set(string)
+  default     = ["pinpoint", "ses"]
+}
+
+variable "ses_contact_list_name" {
+  description = "The account's existing SES contact list to add the segment topics to; null creates <name_prefix>-segments."
+  type        = string
+  default     = null
 }
 
 variable "pinpoint_application_id" {
-  description = "Existing Pinpoint project id to import into; null creates one (when pinpoint_enabled)."
+  description = "Existing Pinpoint project id to import into; null creates one (with the pinpoint destination)."
   type        = string
   default     = null
 }

@@ -168,12 +168,37 @@ data "aws_iam_policy_document" "personalize_access" {
   }
 }
 
+# Amazon SES reads contact-import files (the SES destination's CreateImportJob) as the service principal, from a
+# bucket policy only. SES documents the aws:Referer condition (set to the calling account) for import-job reads.
+data "aws_iam_policy_document" "ses_import_access" {
+  count = var.ses_import_prefix == null ? 0 : 1
+
+  statement {
+    sid       = "SesReadContactImports"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.this["data"].arn}/${var.ses_import_prefix}*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ses.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:Referer"
+      values   = [local.account_id]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "bucket" {
   for_each = aws_s3_bucket.this
 
   source_policy_documents = concat(
     [data.aws_iam_policy_document.tls_only[each.key].json],
     each.key == "data" ? [data.aws_iam_policy_document.personalize_access.json] : [],
+    each.key == "data" ? data.aws_iam_policy_document.ses_import_access[*].json : [],
   )
 }
 

@@ -57,3 +57,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "ses_import_prefix" {
+  description = "Data-bucket key prefix (ends with \"/\") whose objects Amazon SES may read for contact import jobs (the SES destination's import files, e.g. `ses/imports/`); null: no SES statement in the bucket policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ses_import_prefix == null || can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$", var.ses_import_prefix))
+    error_message = "ses_import_prefix must be a relative S3 key prefix ending with \"/\", without \"*\" or a leading \"/\"."
+  }
+}

@@ -1,0 +1,313 @@
+# One role per function and one for the state machine. Exact ARNs everywhere; the only "*" resources are the
+# actions without resource-level permissions listed in docs/iam-wildcards.md (ses:CreateImportJob,
+# ses:ListContactLists, X-Ray, vended log delivery).
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.lambda_functions
+
+  name               = each.value
+  description        = "SES destination ${each.key} function"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  tags               = var.tags
+}
+
+# ------------------------------------------------------------------------------------------------ topic function
+data "aws_iam_policy_document" "topic" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["topic"].arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadExportHeader"
+    actions   = ["s3:GetObject"]
+    resources = [local.export_objects]
+  }
+
+  statement {
+    sid       = "WriteTopicRegistry"
+    actions   = ["s3:PutObject"]
+    resources = [local.topics_objects]
+  }
+
+  statement {
+    sid       = "ManageTheContactList"
+    actions   = ["ses:GetContactList", "ses:CreateContactList", "ses:UpdateContactList"]
+    resources = [local.contact_list_arn]
+  }
+
+  statement {
+    sid       = "NameTheExistingList"
+    actions   = ["ses:ListContactLists"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ contacts function
+data "aws_iam_policy_document" "contacts" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["contacts"].arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadExportsUsersAndSnapshots"
+    actions   = ["s3:GetObject"]
+    resources = [local.export_objects, local.train_objects, local.topics_objects]
+  }
+
+  # Without ListBucket a missing object answers 403 instead of 404: the function probes for users.csv, the
+  # membership snapshot and the registry objects, and removes stale import parts.
+  statement {
+    sid       = "ListOwnPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.export_prefix}*", "${var.train_prefix}*", "${var.ses_prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "WriteImportFiles"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [local.imports_objects]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.lambda_functions
+
+  name   = each.key
+  role   = aws_iam_role.function[each.key].id
+  policy = each.key == "topic" ? data.aws_iam_policy_document.topic.json : data.aws_iam_policy_document.contacts.json
+}
+
+# ------------------------------------------------------------------------------------------------ start function
+resource "aws_iam_role" "start" {
+  name               = local.start_name
+  description        = "SES destination start function: start the state machine"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "start" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function["start"].arn}:*"]
+  }
+
+  statement {
+    sid       = "StartThisStateMachine"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "DeadLetters"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "EncryptDeadLetters"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "start" {
+  name   = "start"
+  role   = aws_iam_role.start.id
+  policy = data.aws_iam_policy_document.start.json
+}
+
+# ------------------------------------------------------------------------------------------------ state machine role
+data "aws_iam_policy_document" "state_machine_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.state_machine_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "state_machine" {
+  name               = local.state_machine_name
+  description        = "SES destination state machine: functions, SES contact import jobs, membership snapshot, notifications"
+  assume_role_policy = data.aws_iam_policy_document.state_machine_trust.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "state_machine" {
+  statement {
+    sid       = "InvokeFunctions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.topic_arn, "${local.topic_arn}:*", local.contacts_arn, "${local.contacts_arn}:*"]
+  }
+
+  statement {
+    sid       = "CreateImportJobs"
+    actions   = ["ses:CreateImportJob"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PollImportJobs"
+    actions   = ["ses:GetImportJob"]
+    resources = [local.import_jobs_arn]
+  }
+
+  statement {
+    sid       = "SnapshotReadExport"
+    actions   = ["s3:GetObject"]
+    resources = [local.export_objects]
+  }
+
+  statement {
+    sid       = "SnapshotWriteMembership"
+    actions   = ["s3:PutObject"]
+    resources = [local.topics_objects]
+  }
+
+  statement {
+    sid       = "Notify"
+    actions   = ["sns:Publish"]
+    resources = [var.notification_topic_arn]
+  }
+
+  statement {
+    sid = "LogDelivery"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "EncryptNotificationsAndSnapshots"
+      actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${local.region}.amazonaws.com", "s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "state_machine" {
+  name   = "ses-destination"
+  role   = aws_iam_role.state_machine.id
+  policy = data.aws_iam_policy_document.state_machine.json
+}

@@ -1,0 +1,293 @@
+# The SES destination: a segment export `<export_prefix><dataset group>/<job>/<segment>.csv` in the data bucket →
+# EventBridge rule on the default bus → start function (execution named after key + ETag, so a duplicate event
+# never imports twice) → state machine: ensure the contact list's topic → join the export with the users dataset
+# into SES import CSVs → one CreateImportJob per part (≤ 1,000,000 contacts) polled to completion → membership
+# snapshot → SNS notification.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.region
+  account   = data.aws_caller_identity.current.account_id
+
+  state_machine_name = "${var.name_prefix}-ses-destination"
+  topic_name         = "${var.name_prefix}-ses-segment-topic"
+  contacts_name      = "${var.name_prefix}-ses-segment-contacts"
+  start_name         = "${var.name_prefix}-ses-destination-start"
+  contact_list_name  = coalesce(var.contact_list_name, "${var.name_prefix}-segments")
+
+  # Built from names (not resource references) so roles, functions and the state machine can refer to each other
+  # without a dependency cycle.
+  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  topic_arn         = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.topic_name}"
+  contacts_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.contacts_name}"
+  contact_list_arn  = "arn:${local.partition}:ses:${local.region}:${local.account}:contact-list/${local.contact_list_name}"
+  import_jobs_arn   = "arn:${local.partition}:ses:${local.region}:${local.account}:import-job/*"
+
+  export_objects   = "${var.data_bucket_arn}/${var.export_prefix}*"
+  train_objects    = "${var.data_bucket_arn}/${var.train_prefix}*"
+  topics_objects   = "${var.data_bucket_arn}/${var.ses_prefix}topics/*"
+  imports_objects  = "${var.data_bucket_arn}/${var.ses_prefix}imports/*"
+  kms_statements   = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+  lambda_runtime   = "python3.13"
+  lambda_arch      = "arm64"
+  lambda_functions = { topic = local.topic_name, contacts = local.contacts_name }
+
+  asl_vars = {
+    topic_function_arn     = aws_lambda_function.topic.arn
+    contacts_function_arn  = aws_lambda_function.contacts.arn
+    notification_topic_arn = var.notification_topic_arn
+    poll_seconds           = tostring(var.poll_seconds)
+    max_polls              = tostring(var.max_polls)
+  }
+
+  common_environment = {
+    EXPORT_PREFIX = var.export_prefix
+    SES_PREFIX    = var.ses_prefix
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ functions
+resource "aws_cloudwatch_log_group" "function" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (names and counts only).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
+  for_each = merge(local.lambda_functions, { start = local.start_name })
+
+  name              = "/aws/lambda/${each.value}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "topic" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3, SES); a VPC would add NAT or endpoints for nothing.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per segment export); reserving it would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
+  #checkov:skip=CKV_AWS_173:The environment holds a list name and key prefixes, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.topic_name
+  description      = "SES destination: ensure the contact list and the segment's topic (20-topic limit: replace the oldest of ours)"
+  role             = aws_iam_role.function["topic"].arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_arch]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/ses_segment_topic.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/ses_segment_topic.zip")
+  timeout          = 60
+  memory_size      = 256
+
+  environment {
+    variables = merge(local.common_environment, {
+      CONTACT_LIST_NAME   = local.contact_list_name
+      CREATE_CONTACT_LIST = tostring(var.create_contact_list)
+    })
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # The log group exists with its retention before the first invocation could create it without one; the role
+  # can write logs, read the export and call SES before the function runs.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function" "contacts" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public S3 API.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per segment export); reserving it would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
+  #checkov:skip=CKV_AWS_173:The environment holds key prefixes and a row limit, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.contacts_name
+  description      = "SES destination: join a segment export with the users dataset into SES contact-import CSVs"
+  role             = aws_iam_role.function["contacts"].arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_arch]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/ses_segment_contacts.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/ses_segment_contacts.zip")
+  timeout          = 900
+  memory_size      = var.contacts_memory_mb
+
+  environment {
+    variables = merge(local.common_environment, {
+      TRAIN_PREFIX            = var.train_prefix
+      MAX_CONTACTS_PER_IMPORT = tostring(var.max_contacts_per_import)
+    })
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # Log group with retention first; the role can read the datasets and write the import files.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_function" "start" {
+  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public Step Functions API.
+  #checkov:skip=CKV_AWS_115:One short invocation per S3 event; reserving concurrency would take capacity from the account pool.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
+  #checkov:skip=CKV_AWS_173:The environment holds the state machine ARN only, no secret; Lambda encrypts it at rest with the AWS managed key.
+  function_name    = local.start_name
+  description      = "Start the SES destination workflow once per segment export event (execution name from key + ETag)"
+  role             = aws_iam_role.start.arn
+  runtime          = local.lambda_runtime
+  architectures    = [local.lambda_arch]
+  handler          = "handler.lambda_handler"
+  filename         = "${var.lambda_package_dir}/start_execution.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/start_execution.zip")
+  timeout          = 30
+  memory_size      = 128
+
+  environment {
+    variables = {
+      STATE_MACHINE_ARN = local.state_machine_arn
+    }
+  }
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = var.tags
+
+  # Log group with retention first; the role may start the execution and write to the dead-letter queue.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.start]
+}
+
+resource "aws_lambda_function_event_invoke_config" "start" {
+  function_name                = aws_lambda_function.start.function_name
+  maximum_retry_attempts       = 2
+  maximum_event_age_in_seconds = 21600
+}
+
+# ------------------------------------------------------------------------------------------------ state machine
+resource "aws_cloudwatch_log_group" "state_machine" {
+  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
+  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
+  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_sfn_state_machine" "this" {
+  #checkov:skip=CKV_AWS_285:Execution history is logged at level ALL without execution data: states carry S3 keys, topic names and counts; import-job failure messages can quote addresses.
+  name     = local.state_machine_name
+  role_arn = aws_iam_role.state_machine.arn
+  type     = "STANDARD"
+
+  definition = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/ses_destination.asl.json", local.asl_vars)))
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    include_execution_data = false
+    level                  = "ALL"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  tags = var.tags
+
+  # Step Functions validates the role's permissions (log delivery, X-Ray) when the state machine is created.
+  depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# ------------------------------------------------------------------------------------------------ trigger
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name_prefix}-ses-destination-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
+  kms_master_key_id         = var.kms_key_arn
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  statement {
+    sid       = "EventBridgeDeadLetters"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.export.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = data.aws_iam_policy_document.dlq.json
+}
+
+# S3 sends its events to the account's default bus. The pattern (one file shared with the tests and the local
+# runtime) matches `<export_prefix>*.csv`: every segment export, never the job's `_summary.json`.
+resource "aws_cloudwatch_event_rule" "export" {
+  name        = "${var.name_prefix}-ses-destination"
+  description = "Segment exports (CSV) in ${var.data_bucket_name}/${var.export_prefix}"
+  event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/segment_export.json", {
+    bucket_name   = var.data_bucket_name
+    export_prefix = var.export_prefix
+  })))
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "start" {
+  rule = aws_cloudwatch_event_rule.export.name
+  arn  = aws_lambda_function.start.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = var.event_retry_attempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq.arn
+  }
+}
+
+resource "aws_lambda_permission" "events" {
+  statement_id   = "AllowEventBridgeRule"
+  action         = "lambda:InvokeFunction"
+  function_name  = aws_lambda_function.start.function_name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.export.arn
+  source_account = local.account
+}

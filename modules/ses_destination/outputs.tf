@@ -1,0 +1,46 @@
+output "state_machine_arn" {
+  description = "ARN of the SES destination state machine."
+  value       = aws_sfn_state_machine.this.arn
+}
+
+output "state_machine_name" {
+  description = "Name of the SES destination state machine."
+  value       = aws_sfn_state_machine.this.name
+}
+
+output "contact_list_name" {
+  description = "SES contact list the segment topics go to."
+  value       = local.contact_list_name
+}
+
+output "ses_import_prefix" {
+  description = "Data-bucket prefix of the import files SES reads (the storage module's ses_import_prefix)."
+  value       = "${var.ses_prefix}imports/"
+}
+
+output "function_names" {
+  description = "Names of the functions, by role (topic, contacts, start)."
+  value = {
+    topic    = aws_lambda_function.topic.function_name
+    contacts = aws_lambda_function.contacts.function_name
+    start    = aws_lambda_function.start.function_name
+  }
+}
+
+output "rule_arn" {
+  description = "ARN of the EventBridge rule (default bus) matching the segment exports."
+  value       = aws_cloudwatch_event_rule.export.arn
+}
+
+output "dead_letter_queue_url" {
+  description = "SQS queue receiving S3 events the rule or the start function could not deliver."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "log_group_names" {
+  description = "Log groups of the state machine and the functions, by role."
+  value = merge(
+    { state_machine = aws_cloudwatch_log_group.state_machine.name },
+    { for key, group in aws_cloudwatch_log_group.function : key => group.name },
+  )
+}
