@@ -453,3 +453,20 @@ def test_a_failing_chunk_fails_the_execution_and_nothing_is_imported(make_world,
     assert world.keys(SEGMENTS) == []  # no completion object: nothing is imported
     # the export was still written before the failure
     assert world.csv_column(DATA, f"segments/{DG}/broken-parts/genres-action--broken-parts.csv") == ["USER_ID", "f1"]
+
+
+def test_rerun_with_other_chunking_leaves_no_stale_parts(make_world, monkeypatch):
+    world = make_world()
+    users = [f"c{i}" for i in range(100)]
+    add_users(world, users)
+    job = world.personalize.add_job("rechunk")
+    world.put_output("rechunk", line('ITEMS.genres = "Action"', users))
+    assert world.run(job, "chunks-of-40")["status"] == "SUCCEEDED"
+    folder = "pinpoint/segments/genres-action--rechunk/"
+    assert len(world.keys(SEGMENTS, folder)) == 3
+    monkeypatch.setenv("CHUNK_SIZE", "60")
+    assert world.run(job, "chunks-of-60")["status"] == "SUCCEEDED"
+    assert world.keys(SEGMENTS, folder) == [f"{folder}part-00000.csv", f"{folder}part-00001.csv"]
+    ids = [i for key in world.keys(SEGMENTS, folder) for i in world.csv_column(SEGMENTS, key)[1:]]
+    assert ids == [f"ep-{u}-0" for u in users]  # every endpoint exactly once
+    assert world.json(SEGMENTS, "pinpoint/segments/genres-action--rechunk.ready.json")["parts"] == 2
