@@ -54,12 +54,43 @@ def _keys(body: str) -> set[str]:
 
 
 def _locals(text: str) -> dict[str, str]:
+    """Top-level locals: name → the expression's text (objects and calls with their whole body)."""
     found: dict[str, str] = {}
     for match in re.finditer(r"(?m)^locals\s*", text):
         body = _body(text, match.end())
-        for item in re.finditer(r'(?m)^  (\w+)\s*=\s*(".*?"|\{)', body):
-            found[item.group(1)] = item.group(2) if item.group(2) != "{" else _body(body, item.start(2))
+        for item in re.finditer(r"(?m)^  (\w+)\s*=\s*(.*)$", body):
+            value = item.group(2).strip()
+            if value == "{":
+                value = _body(body, item.start(2))
+            elif value.endswith("("):
+                value = body[item.start(2) : _closing(body, item.start(2) + len(item.group(2).rstrip()) - 1) + 1]
+            found[item.group(1)] = value
     return found
+
+
+def _closing(text: str, open_at: int) -> int:
+    depth = 0
+    for pos in range(open_at, len(text)):
+        depth += 1 if text[pos] in "({[" else 0
+        depth -= 1 if text[pos] in ")}]" else 0
+        if depth == 0:
+            return pos
+    raise AssertionError("unbalanced")
+
+
+def _env_keys(body: str, locals_: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(keys always set, keys that may be set) of a function's environment variables."""
+    match = re.search(r"variables\s*=\s*(local\.(\w+))?", body)
+    if match is None:
+        return set(), set()
+    if match.group(2) is None:
+        keys = _keys(_body(body, match.end()))
+        return keys, keys
+    expression = locals_[match.group(2)]
+    possible = set(re.findall(r"\b([A-Z][A-Z0-9_]*)\s*=", expression))
+    first = re.search(r"\{", expression)
+    always = _keys(_body(expression, first.start())) if first else set()
+    return always, possible
 
 
 def _resolve_name(expr: str, locals_: dict[str, str], prefix: str) -> str:
@@ -87,11 +118,12 @@ def test_functions_match_the_module(key: str) -> None:
         assert zip_name, body
         name = re.search(r"(?m)^\s*function_name\s*=\s*(.+)$", body)
         assert name
-        env = re.search(r"variables\s*=\s*", body)
-        env_keys = _keys(_body(body, env.end())) if env else set()
-        deployed[_resolve_name(name.group(1), locals_, "px")] = (zip_name.group(1), env_keys)
-    local = {f.name: (f.zip_name, set(f.env)) for f in spec.functions}
-    assert local == deployed
+        deployed[_resolve_name(name.group(1), locals_, "px")] = (zip_name.group(1), _env_keys(body, locals_))
+    assert {f.name for f in spec.functions} == set(deployed)
+    for function in spec.functions:
+        zip_name, (always, possible) = deployed[function.name]
+        assert function.zip_name == zip_name
+        assert always <= set(function.env) <= possible, function.name
 
 
 @pytest.mark.parametrize("key", sorted(SPECS))

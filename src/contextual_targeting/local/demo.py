@@ -49,13 +49,16 @@ class Progress:
         for execution in executions:
             if execution.status == "RUNNING":
                 state = self.cloud.current_state(execution.arn)
+                if state == "-":
+                    continue
                 label = f"▸ {state}"
             else:
                 label = execution.status
             if self.last.get(execution.arn) != label:
                 self.last[execution.arn] = label
                 elapsed = time.monotonic() - self.started
-                self.stream.write(f"  [{elapsed:6.1f}s] {execution.workflow:<22} {label}\n")
+                what = f"{execution.workflow} {execution.name[:38]}"
+                self.stream.write(f"  [{elapsed:6.1f}s] {what:<62} {label}\n")
                 self.stream.flush()
 
 
@@ -113,7 +116,7 @@ def run_demo(
     result = DemoResult(exit_code=0)
 
     stream.write("Deploying locally (moto + Personalize and Pinpoint emulators, Lambdas from build/*.zip)…\n")
-    with LocalDeployment(settings) as cloud:
+    with LocalDeployment(settings, log_dir=out_dir / "logs") as cloud:
         progress = Progress(cloud, stream, started)
         s = settings
         stream.write(f"  data bucket {s.data_bucket}, segment bucket {s.segment_bucket}, bus {s.bus_name}\n")
@@ -143,7 +146,9 @@ def run_demo(
             result.summaries.append(json.loads(summary_path.read_text()))
 
         pinpoint_segments: dict[str, dict[str, Any]] = {}
+        endpoint_ids: list[str] = []
         if settings.pinpoint:
+            endpoint_ids = sorted(cloud.pinpoint.apps[s.application_id].endpoints)
             for segment in cloud.pinpoint.segments(s.application_id):
                 pinpoint_segments[segment["Name"]] = segment
         for summary in result.summaries:
@@ -201,6 +206,7 @@ def run_demo(
                 ],
                 "segments": result.segments,
                 "failures": result.failures,
+                "endpoint_ids": endpoint_ids,
             },
             indent=2,
         ),

@@ -172,7 +172,47 @@ def _workflow_specs_extra(settings: Settings) -> list[WorkflowSpec]:
 
 
 def _training_specs(settings: Settings) -> list[WorkflowSpec]:
-    return []
+    p = settings.name_prefix
+    sm_name = f"{p}-training"
+    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    validate = FunctionSpec(
+        "validate_training_input",
+        f"{p}-training-validate",
+        {"POWERTOOLS_SERVICE_NAME": "training-validate", "POWERTOOLS_LOG_LEVEL": "INFO"},
+    )
+    start = _starter(p, "training", sm_arn)
+    polls = {"poll_seconds": str(settings.poll_seconds), "max_polls": str(settings.max_polls)}
+    asl_vars = {
+        "validate_function_arn": validate.arn,
+        "personalize_role_arn": _role(f"{p}-personalize"),
+        "event_bus_name": settings.bus_name,
+        "notification_topic_arn": settings.topic_arn,
+        "partition": PARTITION,
+        "region": REGION,
+        "account_id": ACCOUNT,
+    }
+    for stage in ("resource", "import", "training", "batch"):
+        asl_vars[f"{stage}_poll_seconds"] = polls["poll_seconds"]
+        asl_vars[f"{stage}_max_polls"] = polls["max_polls"]
+    return [
+        WorkflowSpec(
+            key="training",
+            module="training_workflow",
+            template="training",
+            state_machine_name=sm_name,
+            asl_vars=asl_vars,
+            functions=(validate, start),
+            rules=(
+                RuleSpec(
+                    name=f"{p}-training",
+                    bus="default",
+                    pattern_file=MODULES_DIR / "training_workflow" / "event_patterns" / "training_config.json",
+                    pattern_vars={"bucket_name": settings.data_bucket, "config_prefix": "train/"},
+                    target="start_execution",
+                ),
+            ),
+        )
+    ]
 
 
 def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
@@ -268,8 +308,15 @@ class Notification:
 class LocalDeployment:
     """``with LocalDeployment(Settings()) as cloud:`` — everything deployed; ``cloud.sync(...)`` uploads."""
 
-    def __init__(self, settings: Settings | None = None, *, personalize_fit: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        personalize_fit: Callable[..., Any] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
         self.settings = settings or Settings()
+        self.log_dir = log_dir  # where each function's output goes (None: this process's stdout)
         self.personalize_fit = personalize_fit
         self.specs = workflow_specs(self.settings)
         self._stack = contextlib.ExitStack()
@@ -376,8 +423,9 @@ class LocalDeployment:
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", function.name)
 
         def invoke(event: Any, context: Any, _handler: Any = handler, _env: dict[str, str] = env) -> Any:
-            # One process, many functions: each invocation runs with its own function's environment.
-            with self._env_lock:
+            # One process, many functions: each invocation runs with its own function's environment, and what
+            # it prints goes to its own log (as to CloudWatch Logs), not into the demo's progress output.
+            with self._env_lock, self._function_log(function.name):
                 saved = {key: os.environ.get(key) for key in _env}
                 os.environ.update(_env)
                 try:
@@ -391,6 +439,19 @@ class LocalDeployment:
 
         self.handlers[function.arn] = invoke
         self.functions[function.arn] = function
+
+    @contextlib.contextmanager
+    def _function_log(self, function_name: str) -> Iterator[None]:
+        if self.log_dir is None:
+            yield
+            return
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            (self.log_dir / f"{function_name}.log").open("a", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+        ):
+            yield
 
     def _create_rule(self, rule: RuleSpec, spec: WorkflowSpec) -> None:
         bus = None if rule.bus == "default" else rule.bus
