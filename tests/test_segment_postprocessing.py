@@ -470,3 +470,15 @@ def test_rerun_with_other_chunking_leaves_no_stale_parts(make_world, monkeypatch
     ids = [i for key in world.keys(SEGMENTS, folder) for i in world.csv_column(SEGMENTS, key)[1:]]
     assert ids == [f"ep-{u}-0" for u in users]  # every endpoint exactly once
     assert world.json(SEGMENTS, "pinpoint/segments/genres-action--rechunk.ready.json")["parts"] == 2
+
+
+def test_a_job_that_is_not_active_is_reported_not_processed(make_world):
+    world = make_world()
+    job = world.personalize.add_job("failed-job", status="CREATE FAILED")
+    world.put_output("failed-job", line('ITEMS.genres = "Action"', ["u1"]))
+    result = world.run(job, "run-failed-job")
+    assert result["status"] == "FAILED"
+    report = json.loads(world.messages()[0]["body"])
+    assert (report["state"], report["error"]) == ("DescribeJob", "JobNotActive")
+    assert "CREATE FAILED" in report["cause"]
+    assert world.keys(DATA, "segments/") == []
