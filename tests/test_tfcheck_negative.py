@@ -307,6 +307,9 @@ def test_public_read_bucket_acl_checkov(source: str, tools_venv: Path, tmp_path:
     # checkov reports CKV_AWS_20 on the bucket the ACL applies to
     hits = [f for f in findings if f.check == "checkov" and "CKV_AWS_20" in f.message]
     assert hits, "\n".join(map(str, findings))
+    # and nothing else: the rest of the tree passes checkov (the same run doubles as the real tree's checkov pass)
+    assert {f.check for f in findings} == {"checkov", "s3-public-acl"}, "\n".join(map(str, findings))
+    assert all("CKV_AWS_20" in f.message for f in findings if f.check == "checkov"), "\n".join(map(str, findings))
     assert hits[0].path == path.relative_to(tree).as_posix()
 
 
