@@ -362,3 +362,54 @@ def test_unknown_provider_block(tmp_path: Path) -> None:
     path = tree / "main.tf"
     path.write_text(path.read_text().replace("default_tags {", "default_tagz {"))
     assert_finding(validate(tree), tree, path, "schema", 'provider "aws"', 'unknown block "default_tagz"', line=2)
+
+
+def test_unknown_argument_in_nested_and_dynamic_blocks(tmp_path: Path) -> None:
+    tree = copy_tree(FIXTURE, tmp_path / "tree")
+    path = tree / "modules" / "app" / "main.tf"
+    text = path.read_text().replace(
+        '      sse_algorithm = "AES256"', '      sse_algorithm = "AES256"\n      kms_key = "x"'
+    )
+    text = text.replace(
+        "  tracing_configuration {\n    enabled = true\n  }",
+        '  dynamic "tracing_configuration" {\n    for_each = [1]\n    content {\n      enable = true\n    }\n  }',
+    )
+    path.write_text(text)
+    lines = text.splitlines()
+    findings = validate(tree)
+    assert_finding(
+        findings,
+        tree,
+        path,
+        "schema",
+        "aws_s3_bucket_server_side_encryption_configuration.data.rule.apply_server_side_encryption_by_default",
+        'unknown argument "kms_key"',
+        line=lines.index('      kms_key = "x"') + 1,
+    )
+    assert_finding(
+        findings,
+        tree,
+        path,
+        "schema",
+        "aws_sfn_state_machine.work.tracing_configuration",
+        'unknown argument "enable" (did you mean enabled?)',
+        line=lines.index("      enable = true") + 1,
+    )
+
+
+def test_module_call_missing_required_variable(tmp_path: Path) -> None:
+    tree = copy_tree(FIXTURE, tmp_path / "tree")
+    path = tree / "main.tf"
+    path.write_text(path.read_text().replace("  name_prefix = var.name_prefix\n", ""))
+    assert_finding(validate(tree), tree, path, "wiring", "module.app", 'required variable "name_prefix"', line=7)
+
+
+def test_extra_template_variable_and_missing_template(tmp_path: Path) -> None:
+    tree = copy_tree(FIXTURE, tmp_path / "tree")
+    path = tree / "modules" / "app" / "main.tf"
+    path.write_text(
+        path.read_text().replace("    poll_seconds = var.poll_seconds\n", "    poll_seconds = 1\n    extra = 2\n")
+    )
+    assert_finding(validate(tree), tree, path, "template", "aws_sfn_state_machine.work", "unused variable(s): extra")
+    path.write_text(path.read_text().replace("work.asl.json", "missing.asl.json"))
+    assert_finding(validate(tree), tree, path, "template", "no template file", "missing.asl.json")
