@@ -270,6 +270,11 @@ class SesV2Emulator(ServiceEmulator):
             raise _bad_request("the emulator imports into contact lists only (ContactListDestination)")
         if "SuppressionListDestination" in destination:
             raise _bad_request("An import job has exactly one destination")
+        action = destination["ContactListDestination"]["ContactListImportAction"]
+        if action not in ("PUT", "DELETE"):
+            raise _bad_request(f"ContactListImportAction must satisfy enum value set: [DELETE, PUT], got {action}")
+        if source["DataFormat"] not in ("CSV", "JSON"):
+            raise _bad_request(f"DataFormat must satisfy enum value set: [CSV, JSON], got {source['DataFormat']}")
         list_name = destination["ContactListDestination"]["ContactListName"]
         if list_name not in self.lists:
             raise _not_found(f"ContactList <{list_name}> doesn't exist")

@@ -1,0 +1,210 @@
+"""core.ses_contacts: names, topic management at SES's limits, the compact id set and the streaming join."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from contextual_targeting.core import ses_contacts as sc
+from contextual_targeting.core.storage import LocalStorage
+from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.ses import SesV2Emulator
+
+EXPORT = sc.ExportObject("movies", "job-1", "genres-action--job-1", "segments/movies/job-1/genres-action--job-1.csv")
+
+
+def test_parse_export_key() -> None:
+    assert sc.parse_export_key("segments/movies/job-1/genres-action--job-1.csv") == EXPORT
+    for key in (
+        "segments/movies/job-1/_summary.json",
+        "segments/movies/job-1/_other.csv",
+        "segments/movies/a.csv",
+        "segments/movies/job/x/a.csv",
+        "train/movies/users.csv",
+    ):
+        assert sc.parse_export_key(key) is None, key
+
+
+def test_topic_names_are_safe_bounded_and_distinct() -> None:
+    assert sc.topic_name("genres-action--job-1") == "genres-action--job-1"
+    cut = [sc.topic_name("genre-" + "x" * 70 + suffix) for suffix in ("a", "b")]
+    assert all(len(n) <= 64 for n in cut) and cut[0] != cut[1]
+    odd = sc.topic_name("a.b,c d")
+    assert odd.replace("-", "").isalnum() and odd != sc.topic_name("a-b-c-d")
+
+
+def test_compact_id_set_membership_and_size() -> None:
+    ids = sc.CompactIdSet()
+    for i in range(50_000):
+        ids.add(f"user-{i}")
+    ids.add("user-7")  # duplicates collapse
+    ids.freeze()
+    assert len(ids) == 50_000
+    assert all(f"user-{i}" in ids for i in range(0, 50_000, 97))
+    assert sum(f"other-{i}" in ids for i in range(20_000)) == 0
+    assert ids.nbytes() == 8 * 50_000
+
+
+# ------------------------------------------------------------------------------------------------ the join
+def write(root: Path, key: str, text: str) -> None:
+    path = root / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def rows_of(storage: LocalStorage, parts: list[dict[str, Any]]) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for part in parts:
+        rows += list(csv.DictReader(io.StringIO((storage.root / part["key"]).read_text())))
+    return rows
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStorage:
+    # users in two parts; u3 has no address, u4 a malformed one
+    write(
+        tmp_path,
+        "train/movies/users/part-1.csv",
+        "USER_ID,GENDER,E_MAIL,AGE\nu1,F,u1@example.com,30\nu2,M,u2@example.com,40\n",
+    )
+    write(tmp_path, "train/movies/users/part-2.csv", "age,e_mail,user_id\n20,,u3\n25,nope,u4\n33,u5@example.com,u5\n")
+    write(tmp_path, EXPORT.key, "USER_ID\nu1\nu2\nu3\nu4\nghost\n")
+    return LocalStorage(tmp_path)
+
+
+def test_join_counts_and_parts(store: LocalStorage) -> None:
+    result = sc.build_contacts(store, EXPORT, "genres-action--job-1", {}, max_rows=1)
+    assert result.counts["segment_users"] == 5
+    assert (result.counts["subscribed"], result.counts["invalid_address"]) == (2, 1)
+    assert (result.counts["missing_email"], result.counts["not_in_users_dataset"]) == (2, 1)
+    assert [p["rows"] for p in result.parts] == [1, 1]
+    rows = rows_of(store, result.parts)
+    assert rows == [
+        {
+            "emailAddress": "u1@example.com",
+            "unsubscribeAll": "false",
+            "topicPreferences.genres-action--job-1": "OPT_IN",
+        },
+        {
+            "emailAddress": "u2@example.com",
+            "unsubscribeAll": "false",
+            "topicPreferences.genres-action--job-1": "OPT_IN",
+        },
+    ]
+    # a later run with fewer rows leaves no stale part behind
+    again = sc.build_contacts(store, EXPORT, "genres-action--job-1", {}, max_rows=10)
+    assert len(again.parts) == 1
+    assert sorted(store.list("ses/imports/")) == ["ses/imports/genres-action--job-1/part-00000.csv"]
+
+
+def test_join_unsubscribes_leavers_and_states_every_topic_of_ours(store: LocalStorage, tmp_path: Path) -> None:
+    topic = "genres-action--job-1"
+    write(tmp_path, sc.members_key("ses/", topic), "USER_ID\nu1\nu5\n")  # u5 left the segment
+    write(tmp_path, "segments/movies/job-1/genres-comedy--job-1.csv", "USER_ID\nu2\nu5\n")
+    others = {"genres-comedy--job-1": "segments/movies/job-1/genres-comedy--job-1.csv", "gone": "segments/x/y/z.csv"}
+    result = sc.build_contacts(store, EXPORT, topic, others)
+    assert result.topics == [topic, "genres-comedy--job-1"]
+    by_email = {r["emailAddress"]: r for r in rows_of(store, result.parts)}
+    assert by_email["u5@example.com"][f"topicPreferences.{topic}"] == "OPT_OUT"
+    assert by_email["u5@example.com"]["topicPreferences.genres-comedy--job-1"] == "OPT_IN"
+    assert by_email["u1@example.com"]["topicPreferences.genres-comedy--job-1"] == "OPT_OUT"
+    assert by_email["u2@example.com"]["topicPreferences.genres-comedy--job-1"] == "OPT_IN"
+    assert (result.counts["subscribed"], result.counts["unsubscribed"]) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "USERID\nu1\n", '{"json": true}\n', "USER_ID\nu1\n,extra\n"],
+)
+def test_malformed_exports_are_input_invalid(store: LocalStorage, tmp_path: Path, body: str) -> None:
+    write(tmp_path, EXPORT.key, body)
+    with pytest.raises(sc.InputInvalid):
+        sc.build_contacts(store, EXPORT, "t", {})
+
+
+def test_missing_users_dataset_is_input_invalid(tmp_path: Path) -> None:
+    write(tmp_path, EXPORT.key, "USER_ID\nu1\n")
+    with pytest.raises(sc.InputInvalid, match="no users dataset"):
+        sc.build_contacts(LocalStorage(tmp_path), EXPORT, "t", {})
+
+
+def test_export_header_check(store: LocalStorage, tmp_path: Path) -> None:
+    sc.check_export_header(store, EXPORT.key)
+    write(tmp_path, EXPORT.key, "\ufeffUSER_ID\r\nu1\r\n")
+    sc.check_export_header(store, EXPORT.key)
+    write(tmp_path, EXPORT.key, "Id\nu1\n")
+    with pytest.raises(sc.InputInvalid):
+        sc.check_export_header(store, EXPORT.key)
+
+
+# ------------------------------------------------------------------------------------------------ topics
+@pytest.fixture
+def ses() -> Iterator[Any]:
+    with mock_aws(), emulate(SesV2Emulator()):
+        yield boto3.client("sesv2", region_name="us-east-1")
+
+
+def export(name: str) -> sc.ExportObject:
+    return sc.ExportObject("movies", "job-1", name, f"segments/movies/job-1/{name}.csv")
+
+
+def test_ensure_topic_creates_the_list_then_reuses_the_topic(ses: Any) -> None:
+    first = sc.ensure_topic(ses, "ct-segments", EXPORT, create_list=True)
+    assert (first["list_created"], first["topic_created"], first["our_topics"]) == (True, True, [EXPORT.segment_name])
+    again = sc.ensure_topic(ses, "ct-segments", EXPORT, create_list=True)
+    assert (again["list_created"], again["topic_created"], again["replaced_topics"]) == (False, False, [])
+    (topic,) = ses.get_contact_list(ContactListName="ct-segments")["Topics"]
+    assert topic["DefaultSubscriptionStatus"] == "OPT_OUT" and sc.is_ours(topic)
+
+
+def test_another_list_in_the_account_is_named_in_the_error(ses: Any) -> None:
+    ses.create_contact_list(ContactListName="marketing")
+    with pytest.raises(sc.ContactListConflict, match="marketing"):
+        sc.ensure_topic(ses, "ct-segments", EXPORT, create_list=True)
+    with pytest.raises(sc.ContactListConflict, match="does not exist"):
+        sc.ensure_topic(ses, "ct-segments", EXPORT, create_list=False)
+    sc.ensure_topic(ses, "marketing", EXPORT, create_list=False)  # the existing list, named by the operator
+    assert [t["TopicName"] for t in ses.get_contact_list(ContactListName="marketing")["Topics"]] == [
+        EXPORT.segment_name
+    ]
+
+
+def test_at_the_limit_the_oldest_of_ours_go_first(ses: Any) -> None:
+    foreign = [{"TopicName": f"news-{i}", "DisplayName": "n", "DefaultSubscriptionStatus": "OPT_IN"} for i in range(18)]
+    ses.create_contact_list(ContactListName="l", Topics=foreign)
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    sc.ensure_topic(ses, "l", export("newer"), create_list=True, now=t0 + dt.timedelta(days=2))
+    sc.ensure_topic(ses, "l", export("older"), create_list=True, now=t0)
+    done = sc.ensure_topic(ses, "l", export("latest"), create_list=True, now=t0 + dt.timedelta(days=3))
+    assert done["replaced_topics"] == ["older"]
+    names = [t["TopicName"] for t in ses.get_contact_list(ContactListName="l")["Topics"]]
+    assert len(names) == 20 and "older" not in names and {"newer", "latest"} <= set(names)
+
+
+class LosingUpdates:
+    """A client whose UpdateContactList is overwritten by a concurrent writer before we read the list back."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.exceptions = client.exceptions
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def update_contact_list(self, **kwargs: Any) -> None:
+        self._client.update_contact_list(**kwargs)
+        self._client.update_contact_list(ContactListName=kwargs["ContactListName"], Topics=[])
+
+
+def test_a_lost_concurrent_update_is_a_retryable_conflict(ses: Any) -> None:
+    ses.create_contact_list(ContactListName="l")
+    with pytest.raises(sc.TopicUpdateConflict):
+        sc.ensure_topic(LosingUpdates(ses), "l", EXPORT, create_list=True)
