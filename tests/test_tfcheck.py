@@ -177,3 +177,13 @@ def test_security_report_lists_counts_and_skip_reasons(tmp_path: Path) -> None:
     )
     assert text.count("| CKV_AWS_18 ") == 1  # the same skip in two module instances is one row
     assert '| CKV_AWS_21 versioning | `aws_s3_bucket.this["data"]` | `modules/storage/main.tf` |' in text
+
+
+@pytest.mark.parametrize(
+    ("constraint", "allowed"),
+    [("~> 6.0", True), (">= 6.0, < 7.0", True), (">= 6.0", True), ("~> 5.0", False), ("< 6.0", False)],
+)
+def test_version_constraints(constraint: str, allowed: bool) -> None:
+    from contextual_targeting.tfcheck.wiring import version_allows
+
+    assert version_allows(constraint, "6.69.1") is allowed

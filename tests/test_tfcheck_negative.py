@@ -413,3 +413,10 @@ def test_extra_template_variable_and_missing_template(tmp_path: Path) -> None:
     assert_finding(validate(tree), tree, path, "template", "aws_sfn_state_machine.work", "unused variable(s): extra")
     path.write_text(path.read_text().replace("work.asl.json", "missing.asl.json"))
     assert_finding(validate(tree), tree, path, "template", "no template file", "missing.asl.json")
+
+
+def test_provider_constraint_excluding_the_schema_version(tmp_path: Path) -> None:
+    tree = copy_tree(FIXTURE, tmp_path / "tree")
+    path = tree / "versions.tf"
+    path.write_text(path.read_text().replace('">= 6.0, < 7.0"', '"~> 5.0"'))
+    assert_finding(validate(tree), tree, path, "schema", "required_providers.aws", '"~> 5.0" excludes', line=6)

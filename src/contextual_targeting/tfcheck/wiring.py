@@ -149,7 +149,62 @@ def _suggest(name: str, candidates: set[str] | list[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def version_allows(constraint: str, version: str) -> bool:
+    """Terraform version-constraint semantics (``>= 6.0, < 7.0``, ``~> 6.0``, ``= 6.1.2``) for plain versions."""
+    have = _version_tuple(version)
+    for part in constraint.split(","):
+        match = re.fullmatch(r"\s*(>=|<=|!=|~>|>|<|=)?\s*v?([0-9][0-9.]*)\s*", part)
+        if not match:
+            continue
+        op, want_text = match.group(1) or "=", match.group(2)
+        want = _version_tuple(want_text)
+        padded = have + (0,) * (len(want) - len(have))
+        if op == "~>":
+            upper = (*want[:-2], want[-2] + 1) if len(want) >= 2 else (want[0] + 1,)
+            if not (padded >= want and padded[: len(upper)] < upper):
+                return False
+        elif not {
+            ">=": padded >= want,
+            "<=": padded[: len(want)] <= want,
+            ">": padded > want,
+            "<": padded[: len(want)] < want,
+            "=": padded[: len(want)] == want,
+            "!=": padded[: len(want)] != want,
+        }[op]:
+            return False
+    return True
+
+
+def check_provider_constraint(module: Module, schema: ProviderSchema, findings: list[Finding]) -> None:
+    """The schema the checks use (hashicorp/aws from the wheel) must satisfy each ``required_providers.aws``."""
+    for tf in module.files:
+        for _labels, body in blocks(tf.data, "terraform"):
+            for providers in (
+                body.get("required_providers", []) if isinstance(body.get("required_providers"), list) else []
+            ):
+                aws = providers.get("aws") if isinstance(providers, dict) else None
+                constraint = unquote(str(aws.get("version", ""))) if isinstance(aws, dict) else ""
+                if constraint and schema.provider_version and not version_allows(constraint, schema.provider_version):
+                    span = tf.block_span("terraform")
+                    line = tf.find_in(span, r"^[ \t]*version[ \t]*=") or 1
+                    findings.append(
+                        Finding(
+                            tf.rel,
+                            line,
+                            "schema",
+                            f'terraform.required_providers.aws: version "{constraint}" excludes hashicorp/aws '
+                            f"{schema.provider_version}, the schema these checks use (cdktn-provider-aws "
+                            f"{schema.wheel_version}); move the constraint to 6.x or re-pin the wheel",
+                        )
+                    )
+
+
 def check_schema(module: Module, schema: ProviderSchema, findings: list[Finding]) -> None:
+    check_provider_constraint(module, schema, findings)
     for tf in module.files:
         for labels, body in blocks(tf.data, "provider"):
             if labels and labels[0] == "aws" and schema.provider.names():
