@@ -41,7 +41,7 @@ DAY = 86400.0
 @dataclass
 class ModelParams:
     factors: int = 32
-    iterations: int = 12
+    iterations: int = 8
     regularization: float = 0.05
     alpha: float = 2.0
     half_life_days: float | None = None  # recency weighting of the confidences (None = off)
