@@ -407,3 +407,45 @@ def test_schedule_retrains_once_per_scheduled_time(stack: Stack) -> None:
     p = stack.personalize
     assert len(p.of_kind("dataset-group")) == 1 and len(p.of_kind("solution")) == 1
     assert len(p.of_kind("solution-version")) == 2 and len(p.of_kind("batch-segment-job")) == 2
+
+
+def active_dataset_group(p: PersonalizeEmulator, name: str = "bingewatch") -> str:
+    arn = p.op_CreateDatasetGroup({"name": name})["datasetGroupArn"]
+    while p.op_DescribeDatasetGroup({"datasetGroupArn": arn})["datasetGroup"]["status"] != "ACTIVE":
+        pass
+    return arn  # type: ignore[no-any-return]
+
+
+def test_existing_dataset_on_another_schema_fails_without_importing(stack: Stack) -> None:
+    p = stack.personalize
+    group = active_dataset_group(p)
+    config = json.loads((SAMPLE / CONFIG_KEY).read_text())
+    schema = json.dumps(config["datasets"]["users"]["schema"]["serviceConfig"]["schema"])
+    other = p.op_CreateSchema({"name": "users-v0", "schema": schema})["schemaArn"]
+    p.op_CreateDataset({"name": "old-users", "schemaArn": other, "datasetGroupArn": group, "datasetType": "USERS"})
+    execution = stack.run()
+    assert execution["status"] == "FAILED" and "DatasetSchemaMismatch" in execution["cause"]
+    assert "users-v0" in execution["cause"]
+    assert not any(
+        params.get("datasetArn", "").endswith("/USERS") for name, params in p.calls if name == "CreateDatasetImportJob"
+    )
+    assert "CreateSolution" not in stack.created()
+    assert "DatasetSchemaMismatch" in stack.notifications()[0]["Message"]
+
+
+def test_existing_solution_with_another_recipe_fails_before_training(stack: Stack) -> None:
+    p = stack.personalize
+    group = active_dataset_group(p)
+    p.op_CreateSolution(
+        {
+            "name": "bingewatch-affinity",
+            "recipeArn": "arn:aws:personalize:::recipe/aws-item-affinity",
+            "datasetGroupArn": group,
+        }
+    )
+    execution = stack.run()
+    assert execution["status"] == "FAILED" and "SolutionMismatch" in execution["cause"]
+    assert "aws-item-affinity" in execution["cause"]
+    assert "CreateSolutionVersion" not in stack.created()
+    (notification,) = stack.notifications()
+    assert "failed in state Solution" in notification["Message"]
