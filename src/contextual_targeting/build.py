@@ -10,6 +10,7 @@ never included, so two builds of the same tree are byte-identical and Terraform'
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -104,7 +105,9 @@ def write_zip(destination: Path, entries: Iterable[tuple[str, Path]]) -> str:
         if arcname in unique and unique[arcname] != path:
             raise ValueError(f"two files would be stored as {arcname}: {unique[arcname]} and {path}")
         unique[arcname] = path
-    tmp = destination.with_suffix(".zip.tmp")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{destination.stem}-", suffix=".zip.tmp", dir=destination.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for arcname in sorted(unique):
             info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE_TIME)
@@ -112,7 +115,8 @@ def write_zip(destination: Path, entries: Iterable[tuple[str, Path]]) -> str:
             info.external_attr = (0o100644 & 0xFFFF) << 16
             info.create_system = 3  # Unix, so the mode bits above are honoured
             archive.writestr(info, unique[arcname].read_bytes())
-    os.replace(tmp, destination)
+    tmp.chmod(0o644)
+    os.replace(tmp, destination)  # atomic: a reader never sees a half-written zip
     return hashlib.sha256(destination.read_bytes()).hexdigest()
 
 
@@ -136,6 +140,14 @@ def build_all(
 ) -> dict[str, str]:
     requirements = requirements if requirements is not None else lambdas_dir / "requirements.txt"
     cache_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Several processes may build at once (pytest-xdist workers, a developer's `make build`): one at a time.
+    with (cache_dir / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(lambdas_dir, out_dir, cache_dir, requirements)
+
+
+def _build_locked(lambdas_dir: Path, out_dir: Path, cache_dir: Path, requirements: Path) -> dict[str, str]:
     vendor_dir = vendor_dependencies(requirements, cache_dir) if requirements.exists() else None
     results: dict[str, str] = {}
     for function_dir in sorted(p for p in lambdas_dir.iterdir() if p.is_dir() and _wanted(Path(p.name))):

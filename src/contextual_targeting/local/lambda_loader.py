@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import itertools
 import sys
+import zipimport
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -36,6 +37,8 @@ def load_module(zip_path: str | Path, module: str = "handler") -> ModuleType:
     saved = {name: mod for name, mod in sys.modules.items() if _is_ours(name)}
     for name in saved:
         del sys.modules[name]
+    # zipimport caches a zip's directory by path; a rebuilt zip at the same path must be read afresh
+    zipimport._zip_directory_cache.pop(str(zip_path), None)  # type: ignore[attr-defined]
     sys.path.insert(0, str(zip_path))
     try:
         loaded = importlib.import_module(module)
