@@ -208,3 +208,22 @@ def test_a_lost_concurrent_update_is_a_retryable_conflict(ses: Any) -> None:
     ses.create_contact_list(ContactListName="l")
     with pytest.raises(sc.TopicUpdateConflict):
         sc.ensure_topic(LosingUpdates(ses), "l", EXPORT, create_list=True)
+
+
+# ------------------------------------------------------------------------------------------------ the list lock
+def test_list_lock_is_exclusive_reentrant_and_expires() -> None:
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="data-bucket")
+        key = sc.lock_key("ses/", "ct-segments")
+        sc.acquire_lock(s3, "data-bucket", key, "exec-1", 60, now=t0)
+        sc.acquire_lock(s3, "data-bucket", key, "exec-1", 60, now=t0)  # a retried invocation of the holder
+        with pytest.raises(sc.ListBusy, match="exec-1"):
+            sc.acquire_lock(s3, "data-bucket", key, "exec-2", 60, now=t0 + dt.timedelta(seconds=30))
+        assert sc.release_lock(s3, "data-bucket", key, "exec-2") is False  # not the holder: nothing happens
+        sc.acquire_lock(s3, "data-bucket", key, "exec-2", 60, now=t0 + dt.timedelta(seconds=61))  # expired: taken over
+        assert sc.release_lock(s3, "data-bucket", key, "exec-1") is False
+        assert sc.release_lock(s3, "data-bucket", key, "exec-2") is True
+        assert sc.release_lock(s3, "data-bucket", key, "exec-2") is False
+        sc.acquire_lock(s3, "data-bucket", key, "exec-3", 60, now=t0)

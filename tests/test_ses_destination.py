@@ -19,6 +19,7 @@ from moto import mock_aws
 
 from contextual_targeting.asl import placeholders, render_state_machine, render_text
 from contextual_targeting.core import ses_contacts
+from contextual_targeting.local import sfn_lambda
 from contextual_targeting.local.emulation import emulate
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
@@ -217,6 +218,24 @@ def test_three_segments_become_three_topics_with_the_right_subscribers(workflow:
     assert workflow.ses.contact_list() == LIST
 
 
+def test_segments_arriving_together_are_imported_one_at_a_time(workflow: Workflow) -> None:
+    """Two exports at once: the second execution waits for the list's lock (ListBusy, retried), so neither import
+    drops the subscriptions of the other although each import replaces whole contact records."""
+    bodies = {"seg-a--job-1": ids(0, 1, 2, 3), "seg-b--job-1": ids(2, 3, 4)}
+    before = len(sfn_lambda.invocations)
+    started = [
+        workflow.deliver(workflow.put(f"segments/{DG}/{JOB}/{name}.csv", "USER_ID\n" + "\n".join(members) + "\n"))
+        for name, members in bodies.items()
+    ]
+    results = [workflow.wait(s["executionArn"]) for s in started if s]
+    assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"]
+    topic_calls = [p for name, p in sfn_lambda.invocations[before:] if name.endswith("ct-ses-segment-topic")]
+    assert len([p for p in topic_calls if not p.get("release")]) > 2  # the second execution waited (ListBusy)
+    assert workflow.ses.subscribers("seg-a--job-1") == emails(0, 1, 2, 3)
+    assert workflow.ses.subscribers("seg-b--job-1") == emails(2, 3, 4)
+    assert not list(workflow.s3.list_objects_v2(Bucket=BUCKET, Prefix="ses/locks/").get("Contents", []))
+
+
 def test_rerun_with_changed_membership_unsubscribes_the_users_who_left(workflow: Workflow) -> None:
     name = "genres-action--job-1"
     assert workflow.export(name, ids(0, 1, 2, 3, 4))["status"] == "SUCCEEDED"
@@ -263,6 +282,7 @@ def test_a_full_list_of_foreign_topics_fails_with_a_clear_message(workflow: Work
     assert subject == "SES segment topic update failed"
     assert message["error"] == "TopicLimitReached" and "none of them was created by this solution" in message["cause"]
     assert len(workflow.ses.topics()) == 20
+    assert not workflow.s3.list_objects_v2(Bucket=BUCKET, Prefix="ses/locks/").get("Contents")  # released
 
 
 def test_malformed_export_fails_before_touching_ses(workflow: Workflow) -> None:

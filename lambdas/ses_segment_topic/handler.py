@@ -1,18 +1,22 @@
 """SES destination, step 1: for a segment export, make sure the contact list has the segment's topic.
 
-Input (from the state machine): ``{"bucket", "key"}`` of the S3 object that started the execution.
-``segments/<dataset group>/<job>/<segment>.csv`` → checks the export's header (before touching SES), ensures the
-contact list and the topic (replacing the oldest topics of this solution at the 20-topic limit, never others),
-records which export the topic stands for, and returns::
+Input (from the state machine): ``{"bucket", "key", "owner"}`` — the S3 object that started the execution and the
+execution id. ``segments/<dataset group>/<job>/<segment>.csv`` → checks the export's header (before touching SES),
+takes the contact list's lock for the execution (``ListBusy`` while another execution holds it: one segment at a
+time per list, because an import replaces whole contact records), ensures the contact list and the topic (replacing
+the oldest topics of this solution at the 20-topic limit, never others), records which export the topic stands for,
+and returns::
 
     {"action": "import", "segment_name", "dataset_group", "job_name", "export_key", "contact_list", "list_created",
      "topic_name", "topic_created", "replaced_topics", "our_topics"}
 
 Anything else (the job summary, keys outside the export prefix) → ``{"action": "ignore", "reason"}``.
+``{"release": true, "bucket", "owner"}`` releases the lock if ``owner`` holds it → ``{"released": bool}``.
 
 Environment: ``CONTACT_LIST_NAME``, ``CREATE_CONTACT_LIST`` (``true``/``false``), ``EXPORT_PREFIX`` (``segments/``),
-``SES_PREFIX`` (``ses/``). Errors: ``InputInvalid`` (malformed export), ``TopicLimitReached``,
-``ContactListConflict``, ``TopicUpdateConflict`` (retried by the state machine).
+``SES_PREFIX`` (``ses/``), ``LOCK_TTL_SECONDS`` (43200). Errors: ``InputInvalid`` (malformed export),
+``TopicLimitReached``, ``ContactListConflict``; ``TopicUpdateConflict`` and ``ListBusy`` are retried by the state
+machine.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ def _client(name: str) -> Any:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    ses_prefix = os.environ.get("SES_PREFIX", "ses/")
+    lock = ses_contacts.lock_key(ses_prefix, os.environ["CONTACT_LIST_NAME"])
+    if event.get("release"):
+        return {"released": ses_contacts.release_lock(_client("s3"), event["bucket"], lock, event["owner"])}
     export = ses_contacts.parse_export_key(event["key"], os.environ.get("EXPORT_PREFIX", "segments/"))
     if export is None:
         return {
@@ -45,13 +53,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         }
     storage = S3Storage(_client("s3"), event["bucket"])
     ses_contacts.check_export_header(storage, export.key)
+    ttl = int(os.environ.get("LOCK_TTL_SECONDS", "43200"))
+    ses_contacts.acquire_lock(_client("s3"), event["bucket"], lock, event["owner"], ttl)
     ensured = ses_contacts.ensure_topic(
         _client("sesv2"),
         os.environ["CONTACT_LIST_NAME"],
         export,
         create_list=os.environ.get("CREATE_CONTACT_LIST", "true").lower() == "true",
     )
-    ses_contacts.write_registry(storage, os.environ.get("SES_PREFIX", "ses/"), ensured["topic_name"], export)
+    ses_contacts.write_registry(storage, ses_prefix, ensured["topic_name"], export)
     result = {
         "action": "import",
         "reason": None,

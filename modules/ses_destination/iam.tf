@@ -49,6 +49,12 @@ data "aws_iam_policy_document" "topic" {
   }
 
   statement {
+    sid       = "ContactListLock"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = [local.locks_objects]
+  }
+
+  statement {
     sid       = "ManageTheContactList"
     actions   = ["ses:GetContactList", "ses:CreateContactList", "ses:UpdateContactList"]
     resources = [local.contact_list_arn]

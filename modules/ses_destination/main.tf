@@ -31,6 +31,7 @@ locals {
   train_objects    = "${var.data_bucket_arn}/${var.train_prefix}*"
   topics_objects   = "${var.data_bucket_arn}/${var.ses_prefix}topics/*"
   imports_objects  = "${var.data_bucket_arn}/${var.ses_prefix}imports/*"
+  locks_objects    = "${var.data_bucket_arn}/${var.ses_prefix}locks/*"
   kms_statements   = var.kms_key_arn == null ? [] : [var.kms_key_arn]
   lambda_runtime   = "python3.13"
   lambda_arch      = "arm64"
@@ -82,6 +83,7 @@ resource "aws_lambda_function" "topic" {
     variables = merge(local.common_environment, {
       CONTACT_LIST_NAME   = local.contact_list_name
       CREATE_CONTACT_LIST = tostring(var.create_contact_list)
+      LOCK_TTL_SECONDS    = tostring(var.lock_ttl_seconds)
     })
   }
 

@@ -142,6 +142,17 @@ variable "contacts_memory_mb" {
   }
 }
 
+variable "lock_ttl_seconds" {
+  description = "One execution at a time works on the contact list (an import replaces whole contact records); its lock expires after this many seconds if the execution died without releasing it. Keep it above the longest execution (poll_seconds × max_polls per import part). Waiting executions retry for up to ~8 hours."
+  type        = number
+  default     = 43200
+
+  validation {
+    condition     = var.lock_ttl_seconds >= 60 && var.lock_ttl_seconds <= 86400 && floor(var.lock_ttl_seconds) == var.lock_ttl_seconds
+    error_message = "lock_ttl_seconds must be a whole number from 60 to 86400."
+  }
+}
+
 variable "poll_seconds" {
   description = "Seconds between two GetImportJob calls while an import job runs."
   type        = number

@@ -66,6 +66,10 @@ class TopicUpdateConflict(Exception):
     """A concurrent UpdateContactList dropped our change; Step Functions retries."""
 
 
+class ListBusy(Exception):
+    """Another execution holds the contact list's lock; Step Functions retries with backoff."""
+
+
 # ------------------------------------------------------------------------------------------------ names
 @dataclass(frozen=True)
 class ExportObject:
@@ -109,6 +113,52 @@ def is_ours(topic: dict[str, Any]) -> bool:
 def _created(topic: dict[str, Any]) -> str:
     match = _CREATED.search(str(topic.get("Description", "")))
     return match.group(1) if match else ""
+
+
+# ------------------------------------------------------------------------------------------------ the list lock
+# An import PUT replaces whole contact records, and each import file carries the topics that existed when it was
+# built: two segments imported at the same time could each drop the other's fresh subscriptions. One execution at a
+# time works on a contact list: a lock object taken with S3 conditional writes (If-None-Match: *), owned by the
+# execution, taken over when it has expired (an execution that died without releasing it).
+def lock_key(ses_prefix: str, list_name: str) -> str:
+    return f"{ses_prefix}locks/{list_name}.json"
+
+
+def acquire_lock(s3: Any, bucket: str, key: str, owner: str, ttl_seconds: int, now: dt.datetime | None = None) -> None:
+    now = now or dt.datetime.now(dt.UTC)
+    body = json.dumps({"owner": owner, "expires": (now + dt.timedelta(seconds=ttl_seconds)).isoformat()}).encode()
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, IfNoneMatch="*", ContentType="application/json")
+        return
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "ConditionalRequestConflict"):
+            raise
+    try:
+        current = s3.get_object(Bucket=bucket, Key=key)
+    except s3.exceptions.NoSuchKey:
+        raise ListBusy(f"the lock {key} was just released: retrying") from None
+    held = json.loads(current["Body"].read() or b"{}")
+    if held.get("owner") == owner:
+        return  # a retried invocation of the holder
+    expires = dt.datetime.fromisoformat(str(held.get("expires", "1970-01-01T00:00:00+00:00")))
+    if expires > now:
+        raise ListBusy(f"the contact list is being updated by {held.get('owner')} (lock {key} until {expires})")
+    try:  # expired: take it over, unless someone else just did
+        s3.put_object(Bucket=bucket, Key=key, Body=body, IfMatch=current["ETag"], ContentType="application/json")
+    except s3.exceptions.ClientError as error:
+        raise ListBusy(f"the expired lock {key} was taken over concurrently: {error}") from None
+
+
+def release_lock(s3: Any, bucket: str, key: str, owner: str) -> bool:
+    """Delete the lock if ``owner`` holds it; True when it did."""
+    try:
+        held = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read() or b"{}")
+    except s3.exceptions.NoSuchKey:
+        return False
+    if held.get("owner") != owner:
+        return False
+    s3.delete_object(Bucket=bucket, Key=key)
+    return True
 
 
 # ------------------------------------------------------------------------------------------------ topics
