@@ -68,10 +68,8 @@ test: setup build lint validate ## everything CI runs: setup, build, lint, valid
 data: $(BIN)/.stamp ## regenerate the committed Bingewatch sample under data/
 	$(CLI) generate-data --sample --out data
 
-demo: setup build ## run the whole solution locally (see README)
-	@if $(CLI) demo --help >/dev/null 2>&1; then $(CLI) demo; \
-	else echo "demo: the local runtime has not landed yet; running what exists:"; \
-	  $(CLI) --help; fi
+demo: setup build ## run the whole solution locally (see README, Local runtime); DEMO_ARGS="--data-dir DIR --out DIR"
+	$(CLI) demo $(DEMO_ARGS)
 
 bench: $(BIN)/.stamp ## benchmarks (JSON lines; figures go in docs/benchmarks.md)
 	$(CLI) bench --help
