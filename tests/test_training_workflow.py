@@ -449,3 +449,31 @@ def test_existing_solution_with_another_recipe_fails_before_training(stack: Stac
     assert "CreateSolutionVersion" not in stack.created()
     (notification,) = stack.notifications()
     assert "failed in state Solution" in notification["Message"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "error", "detail_type"),
+    [
+        ("solution-version", "SolutionVersion", "SolutionVersionFailed", "Personalize Solution Version State Change"),
+        (
+            "batch-segment-job",
+            "BatchSegmentJobs",
+            "BatchSegmentJobFailed",
+            "Personalize Batch Segment Job State Change",
+        ),
+    ],
+)
+def test_failed_training_or_batch_job_notifies_the_reason(
+    stack: Stack, kind: str, state: str, error: str, detail_type: str
+) -> None:
+    reason = f"emulated {kind} failure: internal error, retry later"
+    stack.personalize.inject_failure(kind, reason)
+    execution = stack.run()
+    assert execution["status"] == "FAILED" and reason in execution["cause"]
+    (notification,) = stack.notifications()
+    assert f"failed in state {state}" in notification["Message"] and error in notification["Message"]
+    assert reason in notification["Message"]
+    failed = [e for e in stack.events() if e["detail"]["Status"] == "CREATE FAILED"]
+    assert [e["detail-type"] for e in failed] == [detail_type]
+    if kind == "solution-version":
+        assert "CreateBatchSegmentJob" not in stack.created()
