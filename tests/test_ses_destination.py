@@ -216,6 +216,12 @@ def test_three_segments_become_three_topics_with_the_right_subscribers(workflow:
     drama = by_topic["genres-drama--job-1"]
     assert (drama["subscribed"], drama["missing_email"], drama["not_in_users_dataset"]) == (3, 2, 2)
     assert workflow.ses.contact_list() == LIST
+    summary = workflow.ses.topic_summary()
+    assert [(r["topic"], r["subscribers"], r["ours"]) for r in summary] == [
+        ("genres-action--job-1", 10, True),
+        ("genres-comedy--job-1", 10, True),
+        ("genres-drama--job-1", 3, True),
+    ]
 
 
 def test_segments_arriving_together_are_imported_one_at_a_time(workflow: Workflow) -> None:

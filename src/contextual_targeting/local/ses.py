@@ -26,7 +26,8 @@ validated against botocore's ``sesv2`` model first (a malformed request from Ste
   ``PROCESSING`` → ``COMPLETED``/``FAILED``; the records are applied on the step out of ``PROCESSING``.
 
 Inspection helpers for tests and the local runtime: ``contact_list()``, ``topics()``, ``subscribers(topic)``,
-``subscriber_counts()``, ``contacts()``, ``import_jobs()``, ``finish_import_jobs()``.
+``subscriber_counts()``, ``topic_summary()``, ``contacts()``, ``import_jobs()``, ``failed_records(job_id)``,
+``finish_import_jobs()``.
 """
 
 from __future__ import annotations
@@ -140,6 +141,28 @@ class SesV2Emulator(ServiceEmulator):
         if name is None:
             return {}
         return {t["TopicName"]: len(self.subscribers(t["TopicName"], name)) for t in self._list(name).topics}
+
+    def topic_summary(self, list_name: str | None = None) -> list[dict[str, Any]]:
+        """One row per topic of the list, in list order, for a run summary:
+        ``{"topic", "display_name", "subscribers", "opted_out", "ours"}`` (``ours``: created by this solution)."""
+        name = list_name or self.contact_list()
+        if name is None:
+            return []
+        contact_list = self._list(name)
+        defaults = {t["TopicName"]: t["DefaultSubscriptionStatus"] for t in contact_list.topics}
+        rows = []
+        for topic in contact_list.topics:
+            statuses = [self._status(c, topic["TopicName"], defaults, True) for c in contact_list.contacts.values()]
+            rows.append(
+                {
+                    "topic": topic["TopicName"],
+                    "display_name": topic["DisplayName"],
+                    "subscribers": statuses.count("OPT_IN"),
+                    "opted_out": statuses.count("OPT_OUT"),
+                    "ours": str(topic.get("Description", "")).startswith("contextual-targeting segment"),
+                }
+            )
+        return rows
 
     def import_jobs(self) -> list[dict[str, Any]]:
         return [dict(j.response) for j in self.jobs.values()]
