@@ -377,7 +377,7 @@ def test_provider_region_and_default_tags(root: dict[str, list[Any]]) -> None:
 def test_pinpoint_app_toggle(root: dict[str, list[Any]]) -> None:
     local_values = locals_of(root)
     # Pinpoint is selected by segment_destinations (the deprecated pinpoint_enabled overrides it when set)
-    assert "contains(var.segment_destinations, \"pinpoint\")" in local_values["pinpoint_enabled"]
+    assert 'contains(var.segment_destinations, "pinpoint")' in local_values["pinpoint_enabled"]
     assert local_values["create_pinpoint_app"] == "${local.pinpoint_enabled && var.pinpoint_application_id == null}"
     app = resources(root)[("aws_pinpoint_app", "this")]
     assert app["count"] == "${local.create_pinpoint_app ? 1 : 0}"
