@@ -44,11 +44,6 @@ locals {
     poll_seconds           = tostring(var.poll_seconds)
     max_polls              = tostring(var.max_polls)
   }
-
-  common_environment = {
-    EXPORT_PREFIX = var.export_prefix
-    SES_PREFIX    = var.ses_prefix
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ functions
@@ -80,11 +75,13 @@ resource "aws_lambda_function" "topic" {
   memory_size      = 256
 
   environment {
-    variables = merge(local.common_environment, {
+    variables = {
       CONTACT_LIST_NAME   = local.contact_list_name
       CREATE_CONTACT_LIST = tostring(var.create_contact_list)
       LOCK_TTL_SECONDS    = tostring(var.lock_ttl_seconds)
-    })
+      EXPORT_PREFIX       = var.export_prefix
+      SES_PREFIX          = var.ses_prefix
+    }
   }
 
   tracing_config {
@@ -116,10 +113,12 @@ resource "aws_lambda_function" "contacts" {
   memory_size      = var.contacts_memory_mb
 
   environment {
-    variables = merge(local.common_environment, {
+    variables = {
       TRAIN_PREFIX            = var.train_prefix
       MAX_CONTACTS_PER_IMPORT = tostring(var.max_contacts_per_import)
-    })
+      EXPORT_PREFIX           = var.export_prefix
+      SES_PREFIX              = var.ses_prefix
+    }
   }
 
   tracing_config {
