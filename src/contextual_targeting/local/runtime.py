@@ -367,9 +367,17 @@ class LocalDeployment:
         self.sns = boto3.client("sns", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
 
-        kwargs: dict[str, Any] = {"region": REGION, "account_id": ACCOUNT, "s3_client": self.s3}
-        if self.personalize_fit is not None:
-            kwargs["fit"] = self.personalize_fit
+        if self.personalize_fit is None:
+            # solution versions train the local Item-Attribute-Affinity model (contextual_targeting.model)
+            from contextual_targeting.model.scorer import fit as affinity_fit
+
+            self.personalize_fit = affinity_fit
+        kwargs: dict[str, Any] = {
+            "region": REGION,
+            "account_id": ACCOUNT,
+            "s3_client": self.s3,
+            "fit": self.personalize_fit,
+        }
         self.personalize = PersonalizeEmulator(**kwargs)
         self.pinpoint = PinpointEmulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
         emulators = [self.personalize]
