@@ -54,6 +54,19 @@ data "aws_iam_policy_document" "topic" {
     resources = [local.locks_objects]
   }
 
+  # Without ListBucket a lock that was just released answers 403 instead of 404 (NoSuchKey).
+  statement {
+    sid       = "ListLocks"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.ses_prefix}locks/*"]
+    }
+  }
+
   statement {
     sid       = "ManageTheContactList"
     actions   = ["ses:GetContactList", "ses:CreateContactList", "ses:UpdateContactList"]
