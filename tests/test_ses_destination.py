@@ -5,6 +5,7 @@ deployed rule would deliver them (matched against the rule's own pattern file fi
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 import uuid
@@ -338,3 +339,67 @@ def test_topic_names_follow_the_rules() -> None:
     long = ses_contacts.topic_name("x" * 80)
     assert len(long) <= 64 and long != ses_contacts.topic_name("x" * 81)
     assert ses_contacts.topic_name("a.b,c d").replace("-", "").isalnum()
+
+
+# ------------------------------------------------------------------ the root switch, evaluated by a real Terraform
+@pytest.fixture(scope="module")
+def root_variables(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    binary = shutil.which("terraform")
+    version = subprocess.run([binary or "false", "version", "-json"], capture_output=True, text=True, check=False)
+    try:
+        major, minor = (int(p) for p in json.loads(version.stdout)["terraform_version"].split(".")[:2])
+    except (ValueError, KeyError):
+        major = minor = 0
+    if binary is None or (major, minor) < (1, 5):
+        pytest.skip("no terraform >= 1.5 on PATH (the 1.0.3 fmt-only binary cannot evaluate validations)")
+    workdir = tmp_path_factory.mktemp("ses-tfvars")
+    shutil.copy(REPO / "variables.tf", workdir / "variables.tf")
+    subprocess.run([binary, "init", "-backend=false", "-input=false"], cwd=workdir, check=True, capture_output=True)
+    return binary, workdir
+
+
+@pytest.mark.parametrize(
+    ("values", "invalid"),
+    [
+        ({"segment_destinations": ["ses"]}, None),
+        ({"segment_destinations": ["pinpoint", "ses"], "ses_contact_list_name": "Marketing_List-1"}, None),
+        ({"segment_destinations": []}, None),
+        ({"segment_destinations": ["sms"]}, "segment_destinations"),
+        ({"segment_destinations": ["ses", "Pinpoint"]}, "segment_destinations"),
+        ({"ses_contact_list_name": "has space"}, "ses_contact_list_name"),
+    ],
+)
+def test_segment_destinations_switch_is_validated(
+    root_variables: tuple[str, Path], values: dict[str, Any], invalid: str | None, tmp_path: Path
+) -> None:
+    binary, workdir = root_variables
+    var_file = tmp_path / "case.tfvars.json"
+    var_file.write_text(json.dumps(values))
+    result = subprocess.run(
+        [binary, "plan", "-input=false", "-no-color", "-lock=false", f"-var-file={var_file}"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if invalid is None:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode != 0 and f"var.{invalid}" in result.stderr, result.stderr
+
+
+def test_root_deploys_each_destination_only_when_selected() -> None:
+    import hcl2
+
+    root = hcl2.load((REPO / "main.tf").open())
+    modules = {name.strip('"'): body for block in root["module"] for name, body in block.items()}
+    local_values = {k: v for block in root["locals"] for k, v in block.items()}
+    assert 'contains(var.segment_destinations, "ses")' in local_values["ses_enabled"]
+    assert modules["ses_destination"]["count"] == "${local.ses_enabled ? 1 : 0}"
+    assert modules["pinpoint_import"]["count"] == "${local.pinpoint_enabled ? 1 : 0}"
+    assert modules["segment_postprocessing"]["pinpoint_enabled"] == "${local.pinpoint_enabled}"
+    assert modules["storage"]["ses_import_prefix"] == "${local.ses_enabled ? local.ses_import_prefix : null}"
+    variables = {
+        k.strip('"'): v for block in hcl2.load((REPO / "variables.tf").open())["variable"] for k, v in block.items()
+    }
+    assert [d.strip('"') for d in variables["segment_destinations"]["default"]] == ["pinpoint"]
