@@ -227,3 +227,23 @@ def test_list_lock_is_exclusive_reentrant_and_expires() -> None:
         assert sc.release_lock(s3, "data-bucket", key, "exec-2") is True
         assert sc.release_lock(s3, "data-bucket", key, "exec-2") is False
         sc.acquire_lock(s3, "data-bucket", key, "exec-3", 60, now=t0)
+
+
+def test_recipient_choices_pages_through_the_opt_outs(ses: Any) -> None:
+    topics = [{"TopicName": t, "DisplayName": t, "DefaultSubscriptionStatus": "OPT_OUT"} for t in ("a", "b")]
+    ses.create_contact_list(ContactListName="l", Topics=topics)
+    for i in range(5):
+        ses.create_contact(
+            ContactListName="l",
+            EmailAddress=f"User{i}@Example.com",
+            TopicPreferences=[{"TopicName": "a", "SubscriptionStatus": "OPT_OUT" if i % 2 else "OPT_IN"}],
+            UnsubscribeAll=i == 4,
+        )
+    choices = sc.recipient_choices(ses, "l", ["a", "b"], page_size=2)
+    assert len(choices.unsubscribed_all) == 1 and "user4@example.com" in choices.unsubscribed_all
+    assert {f"user{i}@example.com" for i in range(5) if f"user{i}@example.com" in choices.opted_out["a"]} == {
+        "user1@example.com",
+        "user3@example.com",
+        "user4@example.com",  # unsubscribed from all: OPT_OUT everywhere
+    }
+    assert len(choices.opted_out["b"]) == 1  # only the unsubscribed-from-all contact (no explicit preferences)

@@ -258,6 +258,22 @@ def test_rerun_with_changed_membership_unsubscribes_the_users_who_left(workflow:
     assert (message["subscribed"], message["unsubscribed"], message["topic_created"]) == (4, 3, False)
 
 
+def test_a_rerun_keeps_what_recipients_chose_through_the_unsubscribe_links(workflow: Workflow) -> None:
+    name = "genres-action--job-1"
+    assert workflow.export(name, ids(0, 1, 2, 3))["status"] == "SUCCEEDED"
+    workflow.notifications()
+    ses = boto3.client("sesv2", region_name=REGION)
+    opt_out = [{"TopicName": name, "SubscriptionStatus": "OPT_OUT"}]
+    ses.update_contact(ContactListName=LIST, EmailAddress="user01@example.com", TopicPreferences=opt_out)
+    ses.update_contact(ContactListName=LIST, EmailAddress="user02@example.com", UnsubscribeAll=True)
+
+    assert workflow.export(name, ids(0, 1, 2, 3, 4))["status"] == "SUCCEEDED"
+    assert workflow.ses.subscribers(name) == emails(0, 3, 4)
+    assert workflow.ses.contacts()["user02@example.com"]["UnsubscribeAll"] is True
+    ((_, message),) = workflow.notifications()
+    assert (message["subscribed"], message["kept_opt_out"], message["kept_unsubscribed_all"]) == (3, 1, 1)
+
+
 def test_the_21st_topic_replaces_the_oldest_topic_of_this_solution_never_others(workflow: Workflow) -> None:
     foreign = [
         {"TopicName": f"newsletter-{i}", "DisplayName": f"News {i}", "DefaultSubscriptionStatus": "OPT_OUT"}

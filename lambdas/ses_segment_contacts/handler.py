@@ -1,7 +1,8 @@
 """SES destination, step 2: the contact-import files of a segment's topic (streaming join with the users dataset).
 
-Input: ``{"bucket", "export_key", "topic_name", "our_topics"}`` (the topic step's output). Reads the export, the
-topic's previous membership snapshot and the exports of the solution's other topics (as compact hash sets), streams
+Input: ``{"bucket", "export_key", "contact_list", "topic_name", "our_topics"}`` (the topic step's output). Reads the
+list's current opt-outs (``ListContacts``: recipients' choices are kept), the export, the topic's previous
+membership snapshot and the exports of the solution's other topics (as compact hash sets), streams
 ``train/<dataset group>/users.csv`` (or ``users/`` parts) and writes SES import CSVs of at most
 ``MAX_CONTACTS_PER_IMPORT`` rows under ``<SES_PREFIX>imports/<topic>/``. Returns::
 
@@ -41,6 +42,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     storage = S3Storage(_client("s3"), event["bucket"])
     topic = event["topic_name"]
     others = ses_contacts.read_registry(storage, ses_prefix, [t for t in event.get("our_topics", []) if t != topic])
+    choices = ses_contacts.recipient_choices(_client("sesv2"), event["contact_list"], [topic, *others])
     result = ses_contacts.build_contacts(
         storage,
         export,
@@ -49,6 +51,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ses_prefix=ses_prefix,
         train_prefix=os.environ.get("TRAIN_PREFIX", "train/"),
         max_rows=int(os.environ.get("MAX_CONTACTS_PER_IMPORT", str(ses_contacts.MAX_IMPORT_ROWS))),
+        choices=choices,
     ).as_dict()
     result["members_key"] = ses_contacts.members_key(ses_prefix, topic)
     result["export_source"] = f"{event['bucket']}/{export.key}"

@@ -130,6 +130,12 @@ data "aws_iam_policy_document" "contacts" {
   }
 
   statement {
+    sid       = "ReadRecipientChoices"
+    actions   = ["ses:ListContacts"]
+    resources = [local.contact_list_arn]
+  }
+
+  statement {
     sid       = "WriteImportFiles"
     actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = [local.imports_objects]

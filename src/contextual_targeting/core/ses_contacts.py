@@ -14,7 +14,9 @@ One execution per segment export ``segments/<dataset group>/<job name>/<segment>
    replaces the contact record, so each row states the contact's membership of every solution topic (read from the
    topics' exports), and a user in two segments keeps both subscriptions whatever order the imports run in.
    Users who were in the segment at the previous successful import (``<ses prefix>topics/<topic>/members.csv``)
-   and are not any more get ``OPT_OUT`` for the topic.
+   and are not any more get ``OPT_OUT`` for the topic. What recipients chose through SES's unsubscribe links is
+   read first (``recipient_choices``: ``ListContacts`` filtered on opt-outs) and kept: a contact unsubscribed from
+   all topics is never re-imported, a member who opted out of the topic stays out.
 
 Memory: user ids are held as 64-bit hashes in ``CompactIdSet`` (4096 sorted ``array('q')`` buckets, ~8-10 bytes per
 id: 5M ids ≈ 43 MB, against ~400 MB for a Python ``set`` of strings); the users dataset is streamed row by row.
@@ -377,6 +379,49 @@ def import_part_key(ses_prefix: str, topic: str, index: int) -> str:
     return f"{ses_prefix}imports/{topic}/part-{index:05d}.csv"
 
 
+@dataclass
+class RecipientChoices:
+    """What recipients chose through SES's unsubscribe links, read from the list before an import.
+
+    ``unsubscribed_all``: addresses with ``UnsubscribeAll``; ``opted_out[topic]``: addresses with an explicit
+    ``OPT_OUT`` for one of our topics (ours for users who left a segment, or the recipient's own). Addresses are
+    lower-cased and held as hashes.
+    """
+
+    unsubscribed_all: CompactIdSet
+    opted_out: dict[str, CompactIdSet]
+
+
+def recipient_choices(ses: Any, list_name: str, topics: Iterable[str], page_size: int = 1000) -> RecipientChoices:
+    """Page through ``ListContacts`` once for unsubscribed-from-all contacts and once per topic for opt-outs."""
+
+    def addresses(filter_: dict[str, Any]) -> CompactIdSet:
+        found = CompactIdSet()
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"ContactListName": list_name, "Filter": filter_, "PageSize": page_size}
+            if token:
+                kwargs["NextToken"] = token
+            page = ses.list_contacts(**kwargs)
+            for contact in page.get("Contacts", []):
+                found.add(contact["EmailAddress"].lower())
+            token = page.get("NextToken")
+            if not token:
+                return found.freeze()
+
+    unsubscribed_all = addresses({"FilteredStatus": "OPT_OUT"})
+    opted_out = {
+        name: addresses(
+            {
+                "FilteredStatus": "OPT_OUT",
+                "TopicFilter": {"TopicName": name, "UseDefaultIfPreferenceUnavailable": False},
+            }
+        )
+        for name in topics
+    }
+    return RecipientChoices(unsubscribed_all, opted_out)
+
+
 def build_contacts(
     storage: Storage,
     export: ExportObject,
@@ -386,9 +431,18 @@ def build_contacts(
     ses_prefix: str = "ses/",
     train_prefix: str = "train/",
     max_rows: int = MAX_IMPORT_ROWS,
+    choices: RecipientChoices | None = None,
 ) -> ContactsResult:
     """Write the import parts for ``topic`` (see the module docstring); ``other_topics`` maps our other topics to
-    the export key they stand for (a topic whose export is gone is left out)."""
+    the export key they stand for (a topic whose export is gone is left out).
+
+    ``choices`` (the list's current opt-outs) keeps what recipients chose: a contact unsubscribed from all topics is
+    never imported again; a member who was already in the segment at the previous import and is ``OPT_OUT`` now opted
+    out himself and stays ``OPT_OUT``; another topic of ours is ``OPT_IN`` only for its members who have not opted
+    out of it (its own import, finished before ours under the list lock, set exactly that)."""
+    empty = CompactIdSet().freeze()
+    unsubscribed_all = choices.unsubscribed_all if choices else empty
+    opted_out = choices.opted_out if choices else {}
     members = read_id_set(storage, export.key, what="export")
     previous = CompactIdSet().freeze()
     if storage.exists(members_key(ses_prefix, topic)):
@@ -406,8 +460,12 @@ def build_contacts(
         "invalid_address": 0,
         "unsubscribed": 0,
         "left_without_email": 0,
+        "kept_opt_out": 0,
+        "kept_unsubscribed_all": 0,
         "users_rows_read": 0,
     }
+    topic_opt_outs = opted_out.get(topic, empty)
+    other_opt_outs = [opted_out.get(name, empty) for name in others]
     writer = _PartWriter(storage, ses_prefix, topic, header, max_rows)
     found = 0
     try:
@@ -425,9 +483,24 @@ def build_contacts(
                 if member:
                     counts["invalid_address"] += 1
                 continue
-            status = "OPT_IN" if member else "OPT_OUT"
-            counts["subscribed" if member else "unsubscribed"] += 1
-            row = [email, "false", status, *["OPT_IN" if user_id in ids else "OPT_OUT" for ids in others.values()]]
+            address = email.lower()
+            if address in unsubscribed_all:
+                counts["kept_unsubscribed_all"] += (
+                    member  # never re-imported: the record stays as the recipient left it
+                )
+                continue
+            if not member:
+                status = "OPT_OUT"
+                counts["unsubscribed"] += 1
+            elif user_id in previous and address in topic_opt_outs:
+                status = "OPT_OUT"  # in the segment at the last import, opted out since: the recipient's choice
+                counts["kept_opt_out"] += 1
+            else:
+                status = "OPT_IN"
+                counts["subscribed"] += 1
+            row = [email, "false", status]
+            for ids, opt_outs in zip(others.values(), other_opt_outs, strict=True):
+                row.append("OPT_IN" if user_id in ids and address not in opt_outs else "OPT_OUT")
             writer.write(row)
         parts = writer.close()
     except BaseException:
