@@ -391,17 +391,32 @@ class LocalDeployment:
             for function in spec.functions:
                 self._load_function(function)
         self._stack.enter_context(local_lambdas(dict(self.handlers)))
+        iam = boto3.client("iam", region_name=REGION)
+        logs = boto3.client("logs", region_name=REGION)
         for spec in self.specs:
+            role_arn = self._create_role(iam, f"{spec.state_machine_name}-sfn", "states.amazonaws.com")
+            logs.create_log_group(logGroupName=f"/aws/vendedlogs/states/{spec.state_machine_name}")
+            for function in spec.functions:
+                self._create_role(iam, function.name, "lambda.amazonaws.com")
+                logs.create_log_group(logGroupName=f"/aws/lambda/{function.name}")
             definition = render(STATEMACHINES_DIR / f"{spec.template}.asl.json", spec.asl_vars)
             self.sfn.create_state_machine(
                 name=spec.state_machine_name,
                 definition=definition,
-                roleArn=_role(f"{spec.state_machine_name}-sfn"),
+                roleArn=role_arn,
                 type="STANDARD",
             )
             for rule in spec.rules:
                 self._create_rule(rule, spec)
         self._stack.enter_context(self._router())
+
+    @staticmethod
+    def _create_role(iam: Any, name: str, service: str) -> str:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+        return str(iam.create_role(RoleName=name[:64], AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
 
     def _create_base(self) -> None:
         s = self.settings
