@@ -130,3 +130,24 @@ def test_a_broken_config_fails_visibly(built_zips: Path, tmp_path: Path) -> None
     assert list((out / "executions").glob("training-*.json"))
     failure_notes = [n for n in result.notifications if "invalid input" in n["subject"].lower()]
     assert failure_notes and "recipe" in failure_notes[0]["message"].lower()
+
+
+def test_ses_destination_demo_lists_each_segment_topic_and_subscribers(built_zips: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    stream = io.StringIO()
+    result = run_demo(DATA, out, destination="ses", stream=stream, timeout=300)
+    printed = stream.getvalue()
+    assert result.exit_code == 0, printed
+    assert {e.workflow for e in result.executions} == {"training", "segment_postprocessing", "ses_destination"}
+    assert all(e.status == "SUCCEEDED" for e in result.executions)
+    topics = {t["topic"]: t for t in result.ses_topics}
+    assert set(topics) == {r["segment"] for r in result.segments}
+    for row in result.segments:
+        export = next(out.glob(f"segments/bingewatch/*/{row['segment']}.csv"))
+        members = sum(1 for _ in export.open()) - 1
+        # every sample user has an e-mail address: every member is subscribed to the segment's topic
+        assert topics[row["segment"]]["subscribers"] == members == row["users"]
+        assert topics[row["segment"]]["ours"]
+        assert row["segment"] in printed
+    assert "SES contact-list topics" in printed and "subscribers" in printed
+    assert sum("ses" in n["subject"].lower() for n in result.notifications) == len(topics)

@@ -16,7 +16,7 @@ import pytest
 
 from contextual_targeting.local.runtime import MODULES_DIR, Settings, WorkflowSpec, workflow_specs
 
-SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px"))}
+SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px", ses=True))}
 
 
 def _module_text(module: str) -> str:
@@ -176,4 +176,4 @@ def test_every_workflow_module_is_deployed_locally() -> None:
     with_rules = {
         p.parent.name for p in Path(MODULES_DIR).glob("*/main.tf") if "aws_sfn_state_machine" in p.read_text()
     }
-    assert with_rules <= {spec.module for spec in SPECS.values()} | {"ses_destination"}
+    assert with_rules <= {spec.module for spec in SPECS.values()}

@@ -24,7 +24,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the results (default: ./out)")
     parser.add_argument(
-        "--destination", choices=["pinpoint", "export-only"], default="pinpoint", help="segment destination"
+        "--destination",
+        choices=["pinpoint", "ses", "both", "export-only"],
+        default="pinpoint",
+        help="where segments go besides the S3 export: Pinpoint static segments (default), SES contact-list topics, "
+        "both, or nowhere (export only)",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the workflows")
     parser.set_defaults(func=_run)

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from contextual_targeting.local.runtime import Execution, LocalDeployment, Settings
 
 CONFIG_NAME = "config.json"
+DESTINATIONS = ("pinpoint", "ses", "both", "export-only")
 
 
 @dataclass
@@ -33,6 +34,7 @@ class DemoResult:
     segments: list[dict[str, Any]] = field(default_factory=list)  # one row of the summary table per segment
     notifications: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    ses_topics: list[dict[str, Any]] = field(default_factory=list)  # SES destination: one row per topic
     seconds: float = 0.0
 
 
@@ -103,7 +105,9 @@ def run_demo(
     settings: Settings | None = None,
 ) -> DemoResult:
     started = time.monotonic()
-    settings = settings or Settings(pinpoint=destination == "pinpoint")
+    if destination not in DESTINATIONS:
+        raise ValueError(f"destination must be one of {', '.join(DESTINATIONS)}")
+    settings = settings or Settings(pinpoint=destination in ("pinpoint", "both"), ses=destination in ("ses", "both"))
     data_dir = Path(data_dir)
     personalize_dir = data_dir / "personalize"
     pinpoint_dir = data_dir / "pinpoint"
@@ -169,6 +173,10 @@ def run_demo(
                     }
                 )
 
+        if settings.ses:
+            result.ses_topics = cloud.ses.topic_summary()
+            _download(cloud, s.data_bucket, "ses/", out_dir)
+
         failed = [e for e in executions if e.status != "SUCCEEDED"]
         if failed:
             history_dir = out_dir / "executions"
@@ -207,6 +215,7 @@ def run_demo(
                 "segments": result.segments,
                 "failures": result.failures,
                 "endpoint_ids": endpoint_ids,
+                "ses_topics": result.ses_topics,
             },
             indent=2,
         ),
@@ -236,6 +245,10 @@ def _report(result: DemoResult, out_dir: Path, stream: TextIO) -> None:
         stream.write(
             _table(rows, ["segment", "status", "users", "endpoints", "unresolved", "pinpoint segment id"]) + "\n"
         )
+    if result.ses_topics:
+        stream.write("\nSES contact-list topics\n")
+        rows = [[t["topic"], t["subscribers"], t["opted_out"], "yes" if t["ours"] else "no"] for t in result.ses_topics]
+        stream.write(_table(rows, ["topic", "subscribers", "opted out", "created by this solution"]) + "\n")
     for failure in result.failures:
         stream.write(
             f"\nFAILED {failure['workflow']} execution {failure['execution']}\n"

@@ -82,6 +82,7 @@ class WorkflowSpec:
 class Settings:
     name_prefix: str = "ct-local"
     pinpoint: bool = True
+    ses: bool = False
     build_dir: Path = REPO_ROOT / "build"
     segment_import_prefix: str = "pinpoint/"
     poll_seconds: int = 0  # Terraform passes production values; locally nothing needs to wait
@@ -105,6 +106,10 @@ class Settings:
     @property
     def topic_arn(self) -> str:
         return f"arn:{PARTITION}:sns:{REGION}:{ACCOUNT}:{self.name_prefix}-notifications"
+
+    @property
+    def contact_list_name(self) -> str:
+        return f"{self.name_prefix}-segments"
 
     @property
     def application_id(self) -> str:
@@ -167,8 +172,62 @@ def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
 
 
 def _workflow_specs_extra(settings: Settings) -> list[WorkflowSpec]:
-    """Training and post-processing workflows."""
-    return [*_training_specs(settings), _postprocessing_spec(settings)]
+    """Training and post-processing workflows, and the SES destination when selected."""
+    specs = [*_training_specs(settings), _postprocessing_spec(settings)]
+    if settings.ses:
+        specs.append(_ses_spec(settings))
+    return specs
+
+
+def _ses_spec(settings: Settings) -> WorkflowSpec:
+    p = settings.name_prefix
+    sm_name = f"{p}-ses-destination"
+    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    topic = FunctionSpec(
+        "ses_segment_topic",
+        f"{p}-ses-segment-topic",
+        {
+            "CONTACT_LIST_NAME": settings.contact_list_name,
+            "CREATE_CONTACT_LIST": "true",
+            "LOCK_TTL_SECONDS": "43200",
+            "EXPORT_PREFIX": "segments/",
+            "SES_PREFIX": "ses/",
+        },
+    )
+    contacts = FunctionSpec(
+        "ses_segment_contacts",
+        f"{p}-ses-segment-contacts",
+        {
+            "TRAIN_PREFIX": "train/",
+            "MAX_CONTACTS_PER_IMPORT": "1000000",
+            "EXPORT_PREFIX": "segments/",
+            "SES_PREFIX": "ses/",
+        },
+    )
+    start = _starter(p, "ses-destination", sm_arn)
+    return WorkflowSpec(
+        key="ses_destination",
+        module="ses_destination",
+        template="ses_destination",
+        state_machine_name=sm_name,
+        asl_vars={
+            "topic_function_arn": topic.arn,
+            "contacts_function_arn": contacts.arn,
+            "notification_topic_arn": settings.topic_arn,
+            "poll_seconds": str(settings.poll_seconds),
+            "max_polls": str(settings.max_polls),
+        },
+        functions=(topic, contacts, start),
+        rules=(
+            RuleSpec(
+                name=f"{p}-ses-destination",
+                bus="default",
+                pattern_file=MODULES_DIR / "ses_destination" / "event_patterns" / "segment_export.json",
+                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": "segments/"},
+                target="start_execution",
+            ),
+        ),
+    )
 
 
 def _training_specs(settings: Settings) -> list[WorkflowSpec]:
@@ -327,6 +386,7 @@ class LocalDeployment:
         self.functions: dict[str, FunctionSpec] = {}
         self.personalize: Any = None
         self.pinpoint: Any = None
+        self.ses: Any = None
         self._mailbox_url = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -380,7 +440,12 @@ class LocalDeployment:
         }
         self.personalize = PersonalizeEmulator(**kwargs)
         self.pinpoint = PinpointEmulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
-        emulators = [self.personalize]
+        emulators: list[Any] = [self.personalize]
+        if self.settings.ses:
+            from contextual_targeting.local.ses import SesV2Emulator
+
+            self.ses = SesV2Emulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
+            emulators.append(self.ses)
         if self.settings.pinpoint:
             self.pinpoint.create_app(name=f"{self.settings.name_prefix}", app_id=self.settings.application_id)
             emulators.append(self.pinpoint)
