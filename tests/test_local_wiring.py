@@ -4,7 +4,9 @@ For every workflow the runtime deploys, the module's .tf files are read and comp
 declaration: the same Lambda zips with the same environment variable names, the same physical name suffixes,
 the same state machine template with the same template variables, the same rule pattern files with the same
 template variables on the same bus, targets that are the module's start function with the event passed unchanged.
-A change on either side without the other fails here.
+A change on either side without the other fails here. A module's `module "…" { source = "../workflow_trigger" … }`
+call (the shared start function, rule and target) is read as the trigger module's resources with the call's
+arguments put in place of its variables.
 """
 
 from __future__ import annotations
@@ -19,8 +21,60 @@ from contextual_targeting.local.runtime import MODULES_DIR, Settings, WorkflowSp
 SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px", ses=True))}
 
 
+TRIGGER_MODULE = "workflow_trigger"
+
+
 def _module_text(module: str) -> str:
-    return "\n".join(p.read_text() for p in sorted((MODULES_DIR / module).glob("*.tf")))
+    """The module's .tf text, plus the trigger module's text for each call of it (arguments substituted)."""
+    text = "\n".join(p.read_text() for p in sorted((MODULES_DIR / module).glob("*.tf")))
+    expanded = [text]
+    for call in re.finditer(r'(?m)^module\s+"(\w+)"\s*', text):
+        arguments = _arguments(_body(text, call.end()))
+        if arguments.get("source") != f'"../{TRIGGER_MODULE}"':
+            continue
+        expanded.append(_instantiate(call.group(1), arguments))
+    return "\n".join(expanded)
+
+
+def _arguments(body: str) -> dict[str, str]:
+    """Top-level ``name = expression`` arguments of a block body (multi-line expressions whole)."""
+    found: dict[str, str] = {}
+    lines = body.splitlines()
+    index = 0
+    while index < len(lines):
+        match = re.match(r"  ([A-Za-z_]\w*)\s*=\s*(.*)$", lines[index])
+        index += 1
+        if match is None:
+            continue
+        expression, depth = [match.group(2)], _depth(match.group(2))
+        while depth > 0 and index < len(lines):
+            expression.append(lines[index])
+            depth += _depth(lines[index])
+            index += 1
+        found[match.group(1)] = "\n".join(expression).strip()
+    return found
+
+
+def _depth(line: str) -> int:
+    return sum(line.count(c) for c in "({[") - sum(line.count(c) for c in ")}]")
+
+
+def _instantiate(call: str, arguments: dict[str, str]) -> str:
+    """The trigger module's text for one call: its variables replaced with the call's arguments (null when not
+    passed), its resource labels prefixed with the call's name so that two calls cannot collide."""
+    text = "\n".join(p.read_text() for p in sorted((MODULES_DIR / TRIGGER_MODULE).glob("*.tf")))
+
+    def interpolated(match: re.Match[str]) -> str:
+        value = arguments.get(match.group(1), "null")
+        literal = re.fullmatch(r'"([^"$]*)"', value)
+        return literal.group(1) if literal else "${" + value + "}"
+
+    text = re.sub(r"\$\{var\.(\w+)\}", interpolated, text)
+    text = re.sub(r"\bvar\.(\w+)\b", lambda m: arguments.get(m.group(1), "null"), text)
+    for kind, label in re.findall(r'resource\s+"(\w+)"\s+"(\w+)"', text):
+        text = re.sub(rf'(resource\s+"{kind}"\s+")({label})"', rf'\g<1>{call}__\g<2>"', text)
+        text = re.sub(rf"\b{kind}\.{label}\b", f"{kind}.{call}__{label}", text)
+    return text
 
 
 def _body(text: str, start: int) -> str:

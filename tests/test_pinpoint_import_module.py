@@ -60,7 +60,13 @@ def test_only_tracing_and_log_delivery_use_wildcard_resources(policies) -> None:
                 assert not (action.startswith("mobiletargeting:") and statement.get("Resource") == ["*"]), name
 
 
-def test_the_starter_may_start_only_this_state_machine(policies) -> None:
+def test_the_starter_may_start_only_this_state_machine() -> None:
+    # The start function comes from the shared trigger module: its role may start the one state machine passed in,
+    # and this module passes its own.
+    trigger = load_module(REPO / "modules/workflow_trigger", REPO, [])
+    policies = {p.address.rsplit(".", 1)[-1]: p.document["Statement"] for p in iam.collect(trigger)}
     (start,) = [s for s in policies["start"] if "states:StartExecution" in s["Action"]]
     assert start["Action"] == ["states:StartExecution"] and start["Resource"] != ["*"]
-    assert re.search(r"resources\s+= \[local.state_machine_arn\]", (MODULE / "iam.tf").read_text())
+    assert re.search(r"resources\s+= \[var.state_machine_arn\]", (trigger.directory / "main.tf").read_text())
+    call = re.search(r'module "trigger" \{[^}]*source\s+= "../workflow_trigger"', (MODULE / "main.tf").read_text())
+    assert call and re.search(r"state_machine_arn\s+= local.state_machine_arn\n", call.string[call.start() :])

@@ -20,17 +20,17 @@ output "prepare_function_name" {
 
 output "start_function_name" {
   description = "Name of the start function (the rule's target)."
-  value       = aws_lambda_function.start.function_name
+  value       = module.trigger.start_function_name
 }
 
 output "rule_arn" {
   description = "ARN of the EventBridge rule (default bus) matching endpoint files and segment completion objects."
-  value       = aws_cloudwatch_event_rule.import.arn
+  value       = module.trigger.rule_arn
 }
 
 output "dead_letter_queue_url" {
   description = "SQS queue receiving S3 events the rule or the start function could not deliver."
-  value       = aws_sqs_queue.dlq.url
+  value       = module.trigger.dlq_url
 }
 
 output "log_group_names" {
@@ -38,6 +38,6 @@ output "log_group_names" {
   value = {
     state_machine = aws_cloudwatch_log_group.state_machine.name
     prepare       = aws_cloudwatch_log_group.prepare.name
-    start         = aws_cloudwatch_log_group.start.name
+    start         = module.trigger.start_log_group_name
   }
 }

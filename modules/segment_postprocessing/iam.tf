@@ -6,13 +6,11 @@ locals {
     split    = "Segment post-processing split function: read job output, write exports and scratch chunks"
     resolve  = "Segment post-processing resolve function: GetUserEndpoints, write Pinpoint import parts"
     finalize = "Segment post-processing finalize function: completion objects, job summary"
-    start    = "Segment post-processing start function: start the state machine once per job event"
   }
   function_policies = merge(
     {
       split    = data.aws_iam_policy_document.split.json
       finalize = data.aws_iam_policy_document.finalize.json
-      start    = data.aws_iam_policy_document.start.json
     },
     var.pinpoint_enabled ? { resolve = data.aws_iam_policy_document.resolve[0].json } : {},
   )
@@ -223,48 +221,6 @@ data "aws_iam_policy_document" "finalize" {
   }
 }
 
-# ------------------------------------------------------------------------------------------------ start
-data "aws_iam_policy_document" "start" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [local.function_log_arns.start]
-  }
-
-  statement {
-    sid       = "StartThisStateMachine"
-    actions   = ["states:StartExecution"]
-    resources = [local.state_machine_arn]
-  }
-
-  statement {
-    sid       = "DeadLetters"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "EncryptDeadLetters"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["sqs.${local.region}.amazonaws.com"]
-      }
-    }
-  }
-}
-
 # ------------------------------------------------------------------------------------------------ state machine
 data "aws_iam_policy_document" "state_machine_trust" {
   statement {
@@ -307,7 +263,7 @@ data "aws_iam_policy_document" "state_machine" {
     sid     = "InvokeFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = flatten([
-      for key in keys(local.functions) : [local.function_arns[key], "${local.function_arns[key]}:*"] if key != "start"
+      for key in keys(local.functions) : [local.function_arns[key], "${local.function_arns[key]}:*"]
     ])
   }
 

@@ -18,7 +18,6 @@ locals {
     split    = "${var.name_prefix}-split-segments"
     resolve  = "${var.name_prefix}-resolve-endpoints"
     finalize = "${var.name_prefix}-finalize-segments"
-    start    = "${var.name_prefix}-segment-postprocessing-start"
   }
   # Functions this deployment creates (no resolve function when Pinpoint is off).
   functions = { for key, name in local.function_names : key => name if key != "resolve" || var.pinpoint_enabled }
@@ -186,48 +185,6 @@ resource "aws_lambda_function" "finalize" {
   depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
 }
 
-resource "aws_lambda_function" "start" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public Step Functions API.
-  #checkov:skip=CKV_AWS_115:One short invocation per job event; reserving concurrency would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
-  #checkov:skip=CKV_AWS_173:The environment holds the state machine ARN only, no secret.
-  function_name    = local.function_names.start
-  description      = "Start the segment post-processing workflow once per job event (execution name from job ARN + status)"
-  role             = aws_iam_role.function["start"].arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/start_execution.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/start_execution.zip")
-  timeout          = 30
-  memory_size      = 128
-
-  environment {
-    variables = {
-      STATE_MACHINE_ARN = local.state_machine_arn
-    }
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq.arn
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  tags = var.tags
-
-  # Log group with retention first; the role may start the execution and write to the dead-letter queue.
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
-}
-
-resource "aws_lambda_function_event_invoke_config" "start" {
-  function_name                = aws_lambda_function.start.function_name
-  maximum_retry_attempts       = 2
-  maximum_event_age_in_seconds = 21600
-}
-
 # ------------------------------------------------------------------------------------------------ state machine
 resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
@@ -262,91 +219,78 @@ resource "aws_sfn_state_machine" "this" {
 }
 
 # ------------------------------------------------------------------------------------------------ trigger
-resource "aws_sqs_queue" "dlq" {
-  name                      = "${var.name_prefix}-segment-postprocessing-dlq"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
-  tags                      = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  statement {
-    sid       = "EventBridgeDeadLetters"
-    effect    = "Allow"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.job_finished.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.dlq.arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
-  policy    = data.aws_iam_policy_document.dlq.json
-}
-
 # The training workflow publishes MPE-shaped state changes on the custom bus; the pattern (one file shared with
-# the local event router and the tests) matches ACTIVE batch segment jobs of this account and region.
-resource "aws_cloudwatch_event_rule" "job_finished" {
-  name           = "${var.name_prefix}-segment-postprocessing"
-  description    = "Personalize batch segment job ACTIVE → segment post-processing"
-  event_bus_name = var.event_bus_name
+# the local event router and the tests) matches ACTIVE batch segment jobs of this account and region. The start
+# function, its role, the rule, its target and the dead-letter queue come from the shared trigger module.
+module "trigger" {
+  source = "../workflow_trigger"
+
+  name_prefix       = var.name_prefix
+  name              = "segment-postprocessing"
+  description       = "Start the segment post-processing workflow once per job event (execution name from job ARN + status)"
+  role_description  = "Segment post-processing start function: start the state machine once per job event"
+  rule_description  = "Personalize batch segment job ACTIVE → segment post-processing"
+  state_machine_arn = local.state_machine_arn
+  event_bus_name    = var.event_bus_name
   event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/batch_segment_job.json", {
     partition = local.partition
     region    = local.region
     account   = local.account
   })))
-  tags = var.tags
+  event_retry_attempts = var.event_retry_attempts
+  lambda_package_dir   = var.lambda_package_dir
+  log_retention_days   = var.log_retention_days
+  kms_key_arn          = var.kms_key_arn
+  tags                 = var.tags
 }
 
-resource "aws_cloudwatch_event_target" "start" {
-  rule           = aws_cloudwatch_event_rule.job_finished.name
-  event_bus_name = var.event_bus_name
-  arn            = aws_lambda_function.start.arn
-
-  retry_policy {
-    maximum_event_age_in_seconds = 86400
-    maximum_retry_attempts       = var.event_retry_attempts
-  }
-
-  dead_letter_config {
-    arn = aws_sqs_queue.dlq.arn
-  }
+# The trigger's resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.function["start"]
+  to   = module.trigger.aws_cloudwatch_log_group.start
 }
 
-resource "aws_lambda_permission" "events" {
-  statement_id   = "AllowEventBridgeRule"
-  action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.start.function_name
-  principal      = "events.amazonaws.com"
-  source_arn     = aws_cloudwatch_event_rule.job_finished.arn
-  source_account = local.account
+moved {
+  from = aws_lambda_function.start
+  to   = module.trigger.aws_lambda_function.start
+}
+
+moved {
+  from = aws_lambda_function_event_invoke_config.start
+  to   = module.trigger.aws_lambda_function_event_invoke_config.start
+}
+
+moved {
+  from = aws_sqs_queue.dlq
+  to   = module.trigger.aws_sqs_queue.dlq
+}
+
+moved {
+  from = aws_sqs_queue_policy.dlq
+  to   = module.trigger.aws_sqs_queue_policy.dlq
+}
+
+moved {
+  from = aws_iam_role.function["start"]
+  to   = module.trigger.aws_iam_role.start
+}
+
+moved {
+  from = aws_iam_role_policy.function["start"]
+  to   = module.trigger.aws_iam_role_policy.start
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.job_finished
+  to   = module.trigger.aws_cloudwatch_event_rule.this
+}
+
+moved {
+  from = aws_cloudwatch_event_target.start
+  to   = module.trigger.aws_cloudwatch_event_target.start
+}
+
+moved {
+  from = aws_lambda_permission.events
+  to   = module.trigger.aws_lambda_permission.events
 }

@@ -14,18 +14,18 @@ output "function_names" {
     split    = aws_lambda_function.split.function_name
     resolve  = try(aws_lambda_function.resolve[0].function_name, null)
     finalize = aws_lambda_function.finalize.function_name
-    start    = aws_lambda_function.start.function_name
+    start    = module.trigger.start_function_name
   }
 }
 
 output "rule_arn" {
   description = "ARN of the EventBridge rule (custom bus) matching ACTIVE batch segment job state changes."
-  value       = aws_cloudwatch_event_rule.job_finished.arn
+  value       = module.trigger.rule_arn
 }
 
 output "dead_letter_queue_url" {
   description = "SQS queue receiving events the rule or the start function could not deliver."
-  value       = aws_sqs_queue.dlq.url
+  value       = module.trigger.dlq_url
 }
 
 output "log_group_names" {
@@ -33,5 +33,6 @@ output "log_group_names" {
   value = merge(
     { state_machine = aws_cloudwatch_log_group.state_machine.name },
     { for key, group in aws_cloudwatch_log_group.function : key => group.name },
+    { start = module.trigger.start_log_group_name },
   )
 }

@@ -23,18 +23,18 @@ output "function_names" {
   value = {
     topic    = aws_lambda_function.topic.function_name
     contacts = aws_lambda_function.contacts.function_name
-    start    = aws_lambda_function.start.function_name
+    start    = module.trigger.start_function_name
   }
 }
 
 output "rule_arn" {
   description = "ARN of the EventBridge rule (default bus) matching the segment exports."
-  value       = aws_cloudwatch_event_rule.export.arn
+  value       = module.trigger.rule_arn
 }
 
 output "dead_letter_queue_url" {
   description = "SQS queue receiving S3 events the rule or the start function could not deliver."
-  value       = aws_sqs_queue.dlq.url
+  value       = module.trigger.dlq_url
 }
 
 output "log_group_names" {
@@ -42,5 +42,6 @@ output "log_group_names" {
   value = merge(
     { state_machine = aws_cloudwatch_log_group.state_machine.name },
     { for key, group in aws_cloudwatch_log_group.function : key => group.name },
+    { start = module.trigger.start_log_group_name },
   )
 }

@@ -154,60 +154,6 @@ resource "aws_iam_role_policy" "validate" {
   policy = data.aws_iam_policy_document.validate.json
 }
 
-resource "aws_iam_role" "start" {
-  name               = local.start_name
-  description        = "Training start function: start the training state machine"
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
-  tags               = var.tags
-}
-
-data "aws_iam_policy_document" "start" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.start.arn}:*"]
-  }
-
-  statement {
-    sid       = "StartThisStateMachine"
-    actions   = ["states:StartExecution"]
-    resources = [local.state_machine_arn]
-  }
-
-  statement {
-    sid       = "DeadLetters"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "EncryptDeadLetters"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["sqs.${local.region}.amazonaws.com"]
-      }
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "start" {
-  name   = "start"
-  role   = aws_iam_role.start.id
-  policy = data.aws_iam_policy_document.start.json
-}
-
 # ------------------------------------------------------------------------------------------------ state machine role
 data "aws_iam_policy_document" "state_machine_trust" {
   statement {
@@ -392,13 +338,13 @@ data "aws_iam_policy_document" "scheduler" {
   statement {
     sid       = "InvokeStart"
     actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.start.arn, "${aws_lambda_function.start.arn}:*"]
+    resources = [module.trigger.start_function_arn, "${module.trigger.start_function_arn}:*"]
   }
 
   statement {
     sid       = "DeadLetters"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
+    resources = [module.trigger.dlq_arn]
   }
 
   dynamic "statement" {

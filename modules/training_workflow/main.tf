@@ -15,7 +15,6 @@ locals {
 
   state_machine_name = "${var.name_prefix}-training"
   validate_name      = "${var.name_prefix}-training-validate"
-  start_name         = "${var.name_prefix}-training-start"
   config_prefix      = "train/"
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
@@ -108,56 +107,6 @@ resource "aws_lambda_function" "validate" {
   depends_on = [aws_cloudwatch_log_group.validate, aws_iam_role_policy.validate]
 }
 
-resource "aws_cloudwatch_log_group" "start" {
-  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the function logs execution names only.
-  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
-  name              = "/aws/lambda/${local.start_name}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
-}
-
-resource "aws_lambda_function" "start" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public Step Functions API.
-  #checkov:skip=CKV_AWS_115:One short invocation per S3 event; reserving concurrency would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
-  #checkov:skip=CKV_AWS_173:The environment holds the state machine ARN only, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = local.start_name
-  description      = "Start the training workflow once per config upload (execution name from key + version/ETag)"
-  role             = aws_iam_role.start.arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/start_execution.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/start_execution.zip")
-  timeout          = 30
-  memory_size      = 128
-
-  environment {
-    variables = {
-      STATE_MACHINE_ARN = local.state_machine_arn
-    }
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq.arn
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  tags = var.tags
-
-  # Log group with retention first; the role may start the execution and write to the dead-letter queue.
-  depends_on = [aws_cloudwatch_log_group.start, aws_iam_role_policy.start]
-}
-
-resource "aws_lambda_function_event_invoke_config" "start" {
-  function_name                = aws_lambda_function.start.function_name
-  maximum_retry_attempts       = 2
-  maximum_event_age_in_seconds = 21600
-}
-
 # ------------------------------------------------------------------------------------------------ state machine
 resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
@@ -192,90 +141,78 @@ resource "aws_sfn_state_machine" "this" {
 }
 
 # ------------------------------------------------------------------------------------------------ trigger
-resource "aws_sqs_queue" "dlq" {
-  name                      = "${var.name_prefix}-training-dlq"
-  message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
-  tags                      = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  statement {
-    sid       = "EventBridgeDeadLetters"
-    effect    = "Allow"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.training.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.dlq.arn]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  queue_url = aws_sqs_queue.dlq.id
-  policy    = data.aws_iam_policy_document.dlq.json
-}
-
 # S3 sends its events to the account's default bus. The pattern (one file shared with the tests) matches
-# Object Created for `train/*.json` in the data bucket: uploading CSVs alone never starts training.
-resource "aws_cloudwatch_event_rule" "training" {
-  name        = "${var.name_prefix}-training"
-  description = "Training configs uploaded to ${var.data_bucket_name}/${local.config_prefix}"
+# Object Created for `train/*.json` in the data bucket: uploading CSVs alone never starts training. The start
+# function, its role, the rule, its target and the dead-letter queue come from the shared trigger module.
+module "trigger" {
+  source = "../workflow_trigger"
+
+  name_prefix       = var.name_prefix
+  name              = "training"
+  description       = "Start the training workflow once per config upload (execution name from key + version/ETag)"
+  role_description  = "Training start function: start the training state machine"
+  rule_description  = "Training configs uploaded to ${var.data_bucket_name}/${local.config_prefix}"
+  state_machine_arn = local.state_machine_arn
   event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/training_config.json", {
     bucket_name   = var.data_bucket_name
     config_prefix = local.config_prefix
   })))
-  tags = var.tags
+  event_retry_attempts = var.event_retry_attempts
+  lambda_package_dir   = var.lambda_package_dir
+  log_retention_days   = var.log_retention_days
+  kms_key_arn          = var.kms_key_arn
+  tags                 = var.tags
 }
 
-resource "aws_cloudwatch_event_target" "start" {
-  rule = aws_cloudwatch_event_rule.training.name
-  arn  = aws_lambda_function.start.arn
-
-  retry_policy {
-    maximum_event_age_in_seconds = 86400
-    maximum_retry_attempts       = var.event_retry_attempts
-  }
-
-  dead_letter_config {
-    arn = aws_sqs_queue.dlq.arn
-  }
+# The trigger's resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.start
+  to   = module.trigger.aws_cloudwatch_log_group.start
 }
 
-resource "aws_lambda_permission" "events" {
-  statement_id   = "AllowEventBridgeRule"
-  action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.start.function_name
-  principal      = "events.amazonaws.com"
-  source_arn     = aws_cloudwatch_event_rule.training.arn
-  source_account = local.account
+moved {
+  from = aws_lambda_function.start
+  to   = module.trigger.aws_lambda_function.start
+}
+
+moved {
+  from = aws_lambda_function_event_invoke_config.start
+  to   = module.trigger.aws_lambda_function_event_invoke_config.start
+}
+
+moved {
+  from = aws_iam_role.start
+  to   = module.trigger.aws_iam_role.start
+}
+
+moved {
+  from = aws_iam_role_policy.start
+  to   = module.trigger.aws_iam_role_policy.start
+}
+
+moved {
+  from = aws_sqs_queue.dlq
+  to   = module.trigger.aws_sqs_queue.dlq
+}
+
+moved {
+  from = aws_sqs_queue_policy.dlq
+  to   = module.trigger.aws_sqs_queue_policy.dlq
+}
+
+moved {
+  from = aws_cloudwatch_event_rule.training
+  to   = module.trigger.aws_cloudwatch_event_rule.this
+}
+
+moved {
+  from = aws_cloudwatch_event_target.start
+  to   = module.trigger.aws_cloudwatch_event_target.start
+}
+
+moved {
+  from = aws_lambda_permission.events
+  to   = module.trigger.aws_lambda_permission.events
 }
 
 # ------------------------------------------------------------------------------------------------ schedule
@@ -293,7 +230,7 @@ resource "aws_scheduler_schedule" "retrain" {
   }
 
   target {
-    arn      = aws_lambda_function.start.arn
+    arn      = module.trigger.start_function_arn
     role_arn = aws_iam_role.scheduler[0].arn
     input    = local.scheduled_event
 
@@ -303,7 +240,7 @@ resource "aws_scheduler_schedule" "retrain" {
     }
 
     dead_letter_config {
-      arn = aws_sqs_queue.dlq.arn
+      arn = module.trigger.dlq_arn
     }
   }
 

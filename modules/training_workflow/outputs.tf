@@ -20,17 +20,17 @@ output "validate_function_name" {
 
 output "start_function_name" {
   description = "Name of the start function the rule (and the schedule) invoke."
-  value       = aws_lambda_function.start.function_name
+  value       = module.trigger.start_function_name
 }
 
 output "rule_arn" {
   description = "ARN of the EventBridge rule (default bus) matching training config uploads."
-  value       = aws_cloudwatch_event_rule.training.arn
+  value       = module.trigger.rule_arn
 }
 
 output "dead_letter_queue_arn" {
   description = "ARN of the queue receiving events the rule or the schedule could not deliver."
-  value       = aws_sqs_queue.dlq.arn
+  value       = module.trigger.dlq_arn
 }
 
 output "schedule_arn" {
