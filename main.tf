@@ -146,6 +146,7 @@ module "pinpoint_import" {
   kms_key_arn              = var.kms_key_arn
   log_retention_days       = var.log_retention_days
   lambda_package_dir       = local.lambda_package_dir
+  powertools_layer_arn     = local.powertools_layer_arn
   pinpoint_application_id  = local.pinpoint_application_id
   pinpoint_application_arn = local.pinpoint_application_arn
 }
@@ -164,6 +165,7 @@ module "ses_destination" {
   kms_key_arn            = var.kms_key_arn
   log_retention_days     = var.log_retention_days
   lambda_package_dir     = local.lambda_package_dir
+  powertools_layer_arn   = local.powertools_layer_arn
   contact_list_name      = var.ses_contact_list_name
   ses_prefix             = local.ses_prefix
 }

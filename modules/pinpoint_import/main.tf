@@ -63,11 +63,15 @@ resource "aws_lambda_function" "prepare" {
   source_code_hash = filebase64sha256("${var.lambda_package_dir}/pinpoint_import_prepare.zip")
   timeout          = 60
   memory_size      = 256
+  layers           = [var.powertools_layer_arn]
 
   environment {
     variables = {
-      APPLICATION_ID = var.pinpoint_application_id
-      IMPORT_PREFIX  = var.segment_import_prefix
+      APPLICATION_ID               = var.pinpoint_application_id
+      IMPORT_PREFIX                = var.segment_import_prefix
+      POWERTOOLS_SERVICE_NAME      = "pinpoint-import-prepare"
+      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
     }
   }
 

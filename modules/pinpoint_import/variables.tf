@@ -79,6 +79,16 @@ variable "lambda_package_dir" {
   type        = string
 }
 
+variable "powertools_layer_arn" {
+  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the prepare function (the zips do not bundle Powertools)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be a versioned Lambda layer ARN."
+  }
+}
+
 variable "pinpoint_application_id" {
   description = "Pinpoint application (project) id the segments are imported into."
   type        = string

@@ -50,8 +50,9 @@ locals {
   }
 
   powertools_env = {
-    POWERTOOLS_SERVICE_NAME = "segment-postprocessing"
-    POWERTOOLS_LOG_LEVEL    = "INFO"
+    POWERTOOLS_SERVICE_NAME      = "segment-postprocessing"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
   }
 }
 

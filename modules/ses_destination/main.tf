@@ -72,14 +72,18 @@ resource "aws_lambda_function" "topic" {
   source_code_hash = filebase64sha256("${var.lambda_package_dir}/ses_segment_topic.zip")
   timeout          = 60
   memory_size      = 256
+  layers           = [var.powertools_layer_arn]
 
   environment {
     variables = {
-      CONTACT_LIST_NAME   = local.contact_list_name
-      CREATE_CONTACT_LIST = tostring(var.create_contact_list)
-      LOCK_TTL_SECONDS    = tostring(var.lock_ttl_seconds)
-      EXPORT_PREFIX       = var.export_prefix
-      SES_PREFIX          = var.ses_prefix
+      CONTACT_LIST_NAME            = local.contact_list_name
+      CREATE_CONTACT_LIST          = tostring(var.create_contact_list)
+      LOCK_TTL_SECONDS             = tostring(var.lock_ttl_seconds)
+      EXPORT_PREFIX                = var.export_prefix
+      SES_PREFIX                   = var.ses_prefix
+      POWERTOOLS_SERVICE_NAME      = "ses-segment-topic"
+      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
     }
   }
 
@@ -110,13 +114,17 @@ resource "aws_lambda_function" "contacts" {
   source_code_hash = filebase64sha256("${var.lambda_package_dir}/ses_segment_contacts.zip")
   timeout          = 900
   memory_size      = var.contacts_memory_mb
+  layers           = [var.powertools_layer_arn]
 
   environment {
     variables = {
-      TRAIN_PREFIX            = var.train_prefix
-      MAX_CONTACTS_PER_IMPORT = tostring(var.max_contacts_per_import)
-      EXPORT_PREFIX           = var.export_prefix
-      SES_PREFIX              = var.ses_prefix
+      TRAIN_PREFIX                 = var.train_prefix
+      MAX_CONTACTS_PER_IMPORT      = tostring(var.max_contacts_per_import)
+      EXPORT_PREFIX                = var.export_prefix
+      SES_PREFIX                   = var.ses_prefix
+      POWERTOOLS_SERVICE_NAME      = "ses-segment-contacts"
+      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
     }
   }
 

@@ -68,6 +68,16 @@ variable "lambda_package_dir" {
   type        = string
 }
 
+variable "powertools_layer_arn" {
+  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the topic and contacts functions (the zips do not bundle Powertools)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.powertools_layer_arn))
+    error_message = "powertools_layer_arn must be a versioned Lambda layer ARN."
+  }
+}
+
 # Module-specific inputs.
 
 variable "contact_list_name" {

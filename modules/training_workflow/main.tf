@@ -47,8 +47,9 @@ locals {
 
   validate_environment = merge(
     {
-      POWERTOOLS_SERVICE_NAME = "training-validate"
-      POWERTOOLS_LOG_LEVEL    = "INFO"
+      POWERTOOLS_SERVICE_NAME      = "training-validate"
+      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
     },
     var.validation_full_check_max_mb == null ? {} : { FULL_CHECK_MAX_MB = tostring(var.validation_full_check_max_mb) },
   )

@@ -135,7 +135,13 @@ def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
         prepare = FunctionSpec(
             "pinpoint_import_prepare",
             f"{p}-pinpoint-import-prepare",
-            {"APPLICATION_ID": settings.application_id, "IMPORT_PREFIX": settings.segment_import_prefix},
+            {
+                "APPLICATION_ID": settings.application_id,
+                "IMPORT_PREFIX": settings.segment_import_prefix,
+                "POWERTOOLS_SERVICE_NAME": "pinpoint-import-prepare",
+                "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
         )
         start = _starter(p, "pinpoint-import", sm_arn)
         specs.append(
@@ -192,6 +198,9 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
             "LOCK_TTL_SECONDS": "43200",
             "EXPORT_PREFIX": "segments/",
             "SES_PREFIX": "ses/",
+            "POWERTOOLS_SERVICE_NAME": "ses-segment-topic",
+            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
         },
     )
     contacts = FunctionSpec(
@@ -202,6 +211,9 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
             "MAX_CONTACTS_PER_IMPORT": "1000000",
             "EXPORT_PREFIX": "segments/",
             "SES_PREFIX": "ses/",
+            "POWERTOOLS_SERVICE_NAME": "ses-segment-contacts",
+            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
         },
     )
     start = _starter(p, "ses-destination", sm_arn)
@@ -237,7 +249,11 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
     validate = FunctionSpec(
         "validate_training_input",
         f"{p}-training-validate",
-        {"POWERTOOLS_SERVICE_NAME": "training-validate", "POWERTOOLS_LOG_LEVEL": "INFO"},
+        {
+            "POWERTOOLS_SERVICE_NAME": "training-validate",
+            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        },
     )
     start = _starter(p, "training", sm_arn)
     polls = {"poll_seconds": str(settings.poll_seconds), "max_polls": str(settings.max_polls)}
