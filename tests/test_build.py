@@ -86,3 +86,5 @@ def test_real_build_is_reproducible_and_small(built_zips: Path, tmp_path: Path) 
     for zip_path in zips:
         assert again[zip_path.stem] == _sha(zip_path), zip_path.name
         assert zip_path.stat().st_size <= build.MAX_ZIP_BYTES
+        with zipfile.ZipFile(zip_path) as archive:  # Powertools comes from the layer, never from the zip
+            assert not any(n.startswith("aws_lambda_powertools/") for n in archive.namelist()), zip_path.name
