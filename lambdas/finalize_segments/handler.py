@@ -1,7 +1,8 @@
 """Finish a job: per segment the Pinpoint completion object (written last), the job summary, the SNS text.
 
 Event: ``{"split": {"bucket", "report_key", ...}, "resolved": bool}``.
-Environment: ``DATA_BUCKET``, ``SEGMENT_BUCKET`` (absent when Pinpoint is off), ``SEGMENT_IMPORT_PREFIX``.
+Environment: ``DATA_BUCKET``, ``SEGMENT_BUCKET`` (absent when Pinpoint is off), ``SEGMENT_IMPORT_PREFIX``,
+``POWERTOOLS_*`` (Logger/Metrics).
 Returns ``{"subject", "message", "summary_key", "totals"}`` — no user ids.
 """
 
@@ -10,9 +11,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from contextual_targeting.core.log_stream import CurrentStdout
 from contextual_targeting.core.segments import SplitConfig, finalize, notification
 from contextual_targeting.core.storage import S3Storage
 
+logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
 _s3 = None
 
 
@@ -26,6 +33,8 @@ def _client() -> Any:
     return _s3
 
 
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     s3 = _client()
     data = S3Storage(s3, os.environ["DATA_BUCKET"])
@@ -41,4 +50,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     import_storage = S3Storage(s3, os.environ["SEGMENT_BUCKET"]) if resolved else None
     summary = finalize(data, report, config, import_storage, resolved)
     subject, message = notification(summary)
+    totals = summary["totals"]
+    for name, key in (
+        ("Segments", "segments"),
+        ("SegmentUsers", "users"),
+        ("SegmentErrors", "errors"),
+        ("Endpoints", "endpoints"),
+        ("UsersUnresolved", "users_unresolved"),
+    ):
+        if totals.get(key) is not None:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=totals[key])
+    logger.info("finalized", extra={"job": config.job_name, "resolved": resolved, "totals": totals})
     return {"subject": subject, "message": message, "summary_key": config.summary_key, "totals": summary["totals"]}

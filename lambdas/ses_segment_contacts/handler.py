@@ -9,19 +9,25 @@ membership snapshot and the exports of the solution's other topics (as compact h
     {"parts": [{"key", "s3_url", "rows"}], "part_count", "counts": {...}, "topics": [...],
      "members_key", "export_source"}
 
-Environment: ``SES_PREFIX`` (``ses/``), ``TRAIN_PREFIX`` (``train/``), ``MAX_CONTACTS_PER_IMPORT`` (1000000).
+Environment: ``SES_PREFIX`` (``ses/``), ``TRAIN_PREFIX`` (``train/``), ``MAX_CONTACTS_PER_IMPORT`` (1000000),
+``POWERTOOLS_*`` (Logger/Metrics).
 Errors: ``InputInvalid`` (malformed export or users dataset).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
 from contextual_targeting.core import ses_contacts
+from contextual_targeting.core.log_stream import CurrentStdout
 from contextual_targeting.core.storage import S3Storage
 
+logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
 _clients: dict[str, Any] = {}
 
 
@@ -34,6 +40,8 @@ def _client(name: str) -> Any:
     return _clients[name]
 
 
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ses_prefix = os.environ.get("SES_PREFIX", "ses/")
     export = ses_contacts.parse_export_key(event["export_key"], os.environ.get("EXPORT_PREFIX", "segments/"))
@@ -55,5 +63,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ).as_dict()
     result["members_key"] = ses_contacts.members_key(ses_prefix, topic)
     result["export_source"] = f"{event['bucket']}/{export.key}"
-    print(json.dumps({"topic": topic, "counts": result["counts"], "parts": result["part_count"]}))
+    for name, value in result["counts"].items():  # one metric per outcome: subscribed, unsubscribed, missing_email…
+        if isinstance(value, int) and not isinstance(value, bool):
+            metrics.add_metric(
+                name="".join(w.capitalize() for w in name.split("_")), unit=MetricUnit.Count, value=value
+            )
+    metrics.add_metric(name="ImportParts", unit=MetricUnit.Count, value=result["part_count"])
+    logger.info("contacts written", extra={"topic": topic, "counts": result["counts"], "parts": result["part_count"]})
     return result

@@ -14,20 +14,25 @@ Anything else (the job summary, keys outside the export prefix) → ``{"action":
 ``{"release": true, "bucket", "owner"}`` releases the lock if ``owner`` holds it → ``{"released": bool}``.
 
 Environment: ``CONTACT_LIST_NAME``, ``CREATE_CONTACT_LIST`` (``true``/``false``), ``EXPORT_PREFIX`` (``segments/``),
-``SES_PREFIX`` (``ses/``), ``LOCK_TTL_SECONDS`` (43200). Errors: ``InputInvalid`` (malformed export),
+``SES_PREFIX`` (``ses/``), ``LOCK_TTL_SECONDS`` (43200), ``POWERTOOLS_*``. Errors: ``InputInvalid`` (malformed export),
 ``TopicLimitReached``, ``ContactListConflict``; ``TopicUpdateConflict`` and ``ListBusy`` are retried by the state
 machine.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
 from contextual_targeting.core import ses_contacts
+from contextual_targeting.core.log_stream import CurrentStdout
 from contextual_targeting.core.storage import S3Storage
 
+logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
 _clients: dict[str, Any] = {}
 
 
@@ -40,13 +45,19 @@ def _client(name: str) -> Any:
     return _clients[name]
 
 
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ses_prefix = os.environ.get("SES_PREFIX", "ses/")
     lock = ses_contacts.lock_key(ses_prefix, os.environ["CONTACT_LIST_NAME"])
     if event.get("release"):
-        return {"released": ses_contacts.release_lock(_client("s3"), event["bucket"], lock, event["owner"])}
+        released = ses_contacts.release_lock(_client("s3"), event["bucket"], lock, event["owner"])
+        logger.info("lock release", extra={"released": released})
+        metrics.add_metric(name="LockReleases", unit=MetricUnit.Count, value=int(released))
+        return {"released": released}
     export = ses_contacts.parse_export_key(event["key"], os.environ.get("EXPORT_PREFIX", "segments/"))
     if export is None:
+        metrics.add_metric(name="IgnoredObjects", unit=MetricUnit.Count, value=1)
         return {
             "action": "ignore",
             "reason": f"{event['key']} is not a segment export (segments/<dg>/<job>/<segment>.csv)",
@@ -71,5 +82,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "export_key": export.key,
         **ensured,
     }
-    print(json.dumps({k: result[k] for k in ("segment_name", "topic_name", "topic_created", "replaced_topics")}))
+    metrics.add_metric(name="TopicsCreated", unit=MetricUnit.Count, value=int(bool(ensured.get("topic_created"))))
+    metrics.add_metric(name="TopicsReplaced", unit=MetricUnit.Count, value=len(ensured.get("replaced_topics") or []))
+    logger.info(
+        "topic ready", extra={k: result[k] for k in ("segment_name", "topic_name", "topic_created", "replaced_topics")}
+    )
     return result

@@ -1,16 +1,20 @@
 """Split a batch segment job's output into per-segment exports, chunk files and a chunk manifest (S3 pointers out).
 
 Event (from the state machine): ``{"job": {"JobArn", "JobName", "OutputPath"}, "execution": str, "resolve": bool}``.
-Environment: ``DATA_BUCKET``, ``SEGMENT_IMPORT_PREFIX`` (default ``pinpoint/``), ``CHUNK_SIZE`` (default 50000).
+Environment: ``DATA_BUCKET``, ``SEGMENT_IMPORT_PREFIX`` (default ``pinpoint/``), ``CHUNK_SIZE`` (default 50000),
+``POWERTOOLS_*`` (Logger/Metrics).
 Returns keys and counts only. Raises ``InputInvalid`` (no ``.out`` object) or ``SplitTimeout`` (clock).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from contextual_targeting.core.log_stream import CurrentStdout
 from contextual_targeting.core.segments import (
     DEFAULT_CHUNK_SIZE,
     InputInvalid,
@@ -21,6 +25,8 @@ from contextual_targeting.core.segments import (
 )
 from contextual_targeting.core.storage import S3Storage
 
+logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
 _s3 = None
 
 
@@ -34,6 +40,8 @@ def _client() -> Any:
     return _s3
 
 
+@metrics.log_metrics
+@logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     job = event["job"]
     s3 = _client()
@@ -58,5 +66,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     sources = [(f"s3://{output_bucket}/{key}", lambda key=key: source.open_read(key)) for key in keys]
     result = split_job_output(sources, data, config, remaining_ms=context.get_remaining_time_in_millis)
     result["resolve"] = config.write_chunks
-    print(json.dumps({"message": "split", "job": config.job_name, **result}))
+    for name, key in (
+        ("Lines", "lines"),
+        ("Segments", "segments"),
+        ("EmptySegments", "empty"),
+        ("FailedLines", "failed_lines"),
+        ("Users", "users"),
+        ("Chunks", "chunks"),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=result[key])
+    logger.info("split", extra={"job": config.job_name, **{k: v for k, v in result.items() if k != "bucket"}})
     return result

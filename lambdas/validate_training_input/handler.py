@@ -16,7 +16,8 @@ Returns the plan (names, S3 locations, report notes; no user data)::
 every name is at most 63 characters of ``[a-zA-Z0-9_-]``. Invalid input raises ``InputInvalid`` whose message is
 the whole readable report, so the state machine's Catch notifies and fails before any Personalize call; S3 errors
 propagate as themselves.
-Environment (optional): ``FULL_CHECK_MAX_MB`` (files above are checked on header + sample), ``SAMPLE_MB``.
+Environment (optional): ``FULL_CHECK_MAX_MB`` (files above are checked on header + sample), ``SAMPLE_MB``;
+``POWERTOOLS_*`` (Logger/Metrics, set by the module).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from contextual_targeting.core.log_stream import CurrentStdout
 from contextual_targeting.core.training_sources import S3Source
 from contextual_targeting.core.training_validation import (
     InputInvalid,
@@ -35,6 +40,8 @@ from contextual_targeting.core.training_validation import (
 
 __all__ = ["InputInvalid", "lambda_handler"]
 
+logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
 _client = None
 
 
@@ -57,11 +64,16 @@ def _options() -> Options:
     return options
 
 
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     bucket, key = event["bucket"], event["key"]
     run_id = str(event.get("run_id") or key)
     result = validate_training_input(S3Source(_s3(), bucket), key, options=_options())
-    print(result.text())  # the report names files and lines, never data values beyond the offending ones
+    if context is not None:  # Step Functions always passes one; a bare call (tests, scripts) may not
+        logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
+    # the report names files and lines, never data values beyond the offending ones
+    logger.info("training input validated", extra={"valid": result.valid, "report": result.text()})
+    metrics.add_metric(name="ValidInputs" if result.valid else "InvalidInputs", unit=MetricUnit.Count, value=1)
     if not result.valid:
         raise InputInvalid(report_for_error(result.text()))
     return build_plan(result, run_id)
