@@ -67,11 +67,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = split_job_output(sources, data, config, remaining_ms=context.get_remaining_time_in_millis)
     result["resolve"] = config.write_chunks
     for name, key in (
-        ("Lines", "lines"),
-        ("Segments", "segments"),
+        ("OutputLines", "lines"),
+        ("SegmentsSplit", "segments"),
         ("EmptySegments", "empty"),
         ("FailedLines", "failed_lines"),
-        ("Users", "users"),
+        ("SegmentUsersSplit", "users"),
         ("Chunks", "chunks"),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=result[key])
