@@ -138,6 +138,17 @@ def _env_keys(body: str, locals_: dict[str, str]) -> tuple[set[str], set[str]]:
     if match is None:
         return set(), set()
     if match.group(2) is None:
+        rest = body[match.end() :]
+        if rest.startswith("merge("):
+            # merge(local.x, {...}): the keys of every merged object, literal or local
+            merged = rest[: _closing(rest, len("merge(") - 1) + 1]
+            keys = set()
+            for name in re.findall(r"local\.(\w+)", merged):
+                keys |= _keys(locals_[name])
+            for brace in re.finditer(r"\{", merged):
+                if merged[: brace.start()].count("{") == merged[: brace.start()].count("}"):
+                    keys |= _keys(_body(merged, brace.start()))
+            return keys, keys
         keys = _keys(_body(body, match.end()))
         return keys, keys
     expression = locals_[match.group(2)]

@@ -292,12 +292,18 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
 
 def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
+    powertools = {
+        "POWERTOOLS_SERVICE_NAME": "segment-postprocessing",
+        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
     sm_name = f"{p}-segment-postprocessing"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
     split = FunctionSpec(
         "split_segments",
         f"{p}-split-segments",
         {
+            **powertools,
             "DATA_BUCKET": settings.data_bucket,
             "SEGMENT_IMPORT_PREFIX": settings.segment_import_prefix,
             "CHUNK_SIZE": str(settings.chunk_size),
@@ -307,6 +313,7 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
         "resolve_endpoints",
         f"{p}-resolve-endpoints",
         {
+            **powertools,
             "SEGMENT_BUCKET": settings.segment_bucket,
             "PINPOINT_APPLICATION_ID": settings.application_id if settings.pinpoint else "",
             "CHANNEL_TYPE": settings.channel_types,
@@ -317,6 +324,7 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
         "finalize_segments",
         f"{p}-finalize-segments",
         {
+            **powertools,
             "DATA_BUCKET": settings.data_bucket,
             "SEGMENT_BUCKET": settings.segment_bucket if settings.pinpoint else "",
             "SEGMENT_IMPORT_PREFIX": settings.segment_import_prefix,
@@ -347,6 +355,21 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
             ),
         ),
     )
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """``os.environ`` updated with ``env`` for the duration of the block, then restored."""
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _as_delivered(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -521,25 +544,18 @@ class LocalDeployment:
         from contextual_targeting.local.lambda_loader import load_handler
 
         zip_path = self.settings.build_dir / f"{function.zip_name}.zip"
-        handler = load_handler(zip_path)
         env = dict(function.env)
         env.setdefault("POWERTOOLS_SERVICE_NAME", function.name)
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", function.name)
+        # In Lambda the environment exists before the module is imported (Powertools reads it then): same here.
+        with self._env_lock, _environment(env):
+            handler = load_handler(zip_path)
 
         def invoke(event: Any, context: Any, _handler: Any = handler, _env: dict[str, str] = env) -> Any:
             # One process, many functions: each invocation runs with its own function's environment, and what
             # it prints goes to its own log (as to CloudWatch Logs), not into the demo's progress output.
-            with self._env_lock, self._function_log(function.name):
-                saved = {key: os.environ.get(key) for key in _env}
-                os.environ.update(_env)
-                try:
-                    return _handler(event, context)
-                finally:
-                    for key, value in saved.items():
-                        if value is None:
-                            os.environ.pop(key, None)
-                        else:
-                            os.environ[key] = value
+            with self._env_lock, self._function_log(function.name), _environment(_env):
+                return _handler(event, context)
 
         self.handlers[function.arn] = invoke
         self.functions[function.arn] = function
