@@ -118,3 +118,23 @@ def test_bad_lines_are_reported_and_exit_1(tmp_path: Path, capsys):
 
 def test_missing_input_exits_2(tmp_path: Path):
     assert main(["postprocess", "--job-output", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 2
+
+
+def test_an_endpoint_csv_without_ids_is_a_clear_usage_error(job: Path, tmp_path: Path, capsys):
+    definitions = tmp_path / "endpoints.csv"  # the shape of data/pinpoint/endpoints.csv: no Id column
+    definitions.write_text("User.UserId,ChannelType,Address\n1,EMAIL,a@example.com\n")
+    out = tmp_path / "out"
+    code = main(["postprocess", "--job-output", str(job), "--out", str(out), "--endpoints", str(definitions)])
+    assert code == 2
+    message = capsys.readouterr().err
+    assert "missing Id" in message and str(definitions) in message
+    assert not out.exists()  # nothing written for a run that could not resolve anything
+
+
+def test_an_endpoint_folder_without_endpoint_files_is_a_usage_error(job: Path, tmp_path: Path, capsys):
+    (tmp_path / "empty").mkdir()
+    code = main(
+        ["postprocess", "--job-output", str(job), "--out", str(tmp_path / "o"), "--endpoints", str(tmp_path / "empty")]
+    )
+    assert code == 2
+    assert "no endpoint file" in capsys.readouterr().err

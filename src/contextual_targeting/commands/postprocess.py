@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointMap
+from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointFileError, EndpointMap
 from contextual_targeting.core.segments import (
     DEFAULT_CHUNK_SIZE,
     SplitConfig,
@@ -77,6 +77,13 @@ def run(args: Any) -> int:
         return 2
     folder = args.job_output if args.job_output.is_dir() else args.job_output.parent
     job_name = args.job_name or folder.resolve().name
+    mapping: EndpointMap | None = None
+    if args.endpoints is not None:
+        try:  # before any output is written: a wrong mapping file is a usage error, not a run with 0 endpoints
+            mapping = EndpointMap(None if args.channel.upper() == "ALL" else args.channel).load(args.endpoints)
+        except (EndpointFileError, OSError) as error:
+            print(f"postprocess: {error}", file=sys.stderr)
+            return 2
     storage = LocalStorage(args.out)
     config = SplitConfig(
         job_name=job_name,
@@ -88,8 +95,7 @@ def run(args: Any) -> int:
     )
     result = split_job_output([(str(p), _opener(p)) for p in sources], storage, config)
     resolved = args.endpoints is not None
-    if resolved:
-        mapping = EndpointMap(None if args.channel.upper() == "ALL" else args.channel).load(args.endpoints)
+    if mapping is not None:
         for item in storage.get_json(config.manifest_key):
             resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
     summary = finalize(storage, storage.get_json(config.report_key), config, storage if resolved else None, resolved)

@@ -118,6 +118,13 @@ def resolve_ids(
     return users, endpoints, unresolved
 
 
+class EndpointFileError(ValueError):
+    """An endpoint mapping file that cannot map users to endpoint ids."""
+
+
+MAPPING_COLUMNS = ("Id", "User.UserId")
+
+
 class EndpointMap:
     """User id → usable endpoint ids, loaded from a Pinpoint endpoint CSV or an export (``*.gz`` JSON lines)."""
 
@@ -136,16 +143,28 @@ class EndpointMap:
     def load(self, path: str | Path) -> EndpointMap:
         path = Path(path)
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
+        usable_files = [f for f in files if f.name.endswith((".csv", ".gz", ".json", ".jsonl"))]
+        if not usable_files:
+            raise EndpointFileError(f"{path}: no endpoint file (.csv with Id and User.UserId, or export .gz/.json)")
+        for file in usable_files:
             if file.name.endswith(".csv"):
                 self._load_csv(file)
-            elif file.name.endswith((".gz", ".json", ".jsonl")):
+            else:
                 self._load_json_lines(file)
         return self
 
     def _load_csv(self, file: Path) -> None:
         with open(file, encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
+            reader = csv.DictReader(handle)
+            missing = [c for c in MAPPING_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise EndpointFileError(
+                    f"{file}: an endpoint mapping CSV needs the columns {' and '.join(MAPPING_COLUMNS)}; "
+                    f"missing {', '.join(missing)}. A file of endpoint definitions without ids (like "
+                    "data/pinpoint/endpoints.csv) cannot map users to endpoints: Pinpoint assigns the ids on import, "
+                    "so pass a Pinpoint endpoint export (the .gz files of CreateExportJob) instead."
+                )
+            for row in reader:
                 self.add(
                     {
                         "Id": row.get("Id"),
