@@ -5,8 +5,9 @@ declaration: the same Lambda zips with the same environment variable names, the 
 the same state machine template with the same template variables, the same rule pattern files with the same
 template variables on the same bus, targets that are the module's start function with the event passed unchanged.
 A change on either side without the other fails here. A module's `module "…" { source = "../workflow_trigger" … }`
-call (the shared start function, rule and target) is read as the trigger module's resources with the call's
-arguments put in place of its variables.
+call (the shared start function, rule and target) and its `module "…" { source = "../state_machine" … }` call (the
+state machine, its role and log group) are read as the internal module's resources with the call's arguments put in
+place of its variables.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px", se
 
 
 TRIGGER_MODULE = "workflow_trigger"
+STATE_MACHINE_MODULE = "state_machine"
+INTERNAL_MODULES = (TRIGGER_MODULE, STATE_MACHINE_MODULE)
 
 
 def _module_text(module: str) -> str:
-    """The module's .tf text, plus the trigger module's text for each call of it (arguments substituted)."""
+    """The module's .tf text, plus an internal module's text for each call of it (arguments substituted)."""
     text = "\n".join(p.read_text() for p in sorted((MODULES_DIR / module).glob("*.tf")))
     expanded = [text]
     for call in re.finditer(r'(?m)^module\s+"(\w+)"\s*', text):
         arguments = _arguments(_body(text, call.end()))
-        if arguments.get("source") != f'"../{TRIGGER_MODULE}"':
+        internal = [m for m in INTERNAL_MODULES if arguments.get("source") == f'"../{m}"']
+        if not internal:
             continue
-        expanded.append(_instantiate(call.group(1), arguments))
+        expanded.append(_instantiate(internal[0], call.group(1), arguments))
     return "\n".join(expanded)
 
 
@@ -59,10 +63,10 @@ def _depth(line: str) -> int:
     return sum(line.count(c) for c in "({[") - sum(line.count(c) for c in ")}]")
 
 
-def _instantiate(call: str, arguments: dict[str, str]) -> str:
-    """The trigger module's text for one call: its variables replaced with the call's arguments (null when not
+def _instantiate(module: str, call: str, arguments: dict[str, str]) -> str:
+    """An internal module's text for one call: its variables replaced with the call's arguments (null when not
     passed), its resource labels prefixed with the call's name so that two calls cannot collide."""
-    text = "\n".join(p.read_text() for p in sorted((MODULES_DIR / TRIGGER_MODULE).glob("*.tf")))
+    text = "\n".join(p.read_text() for p in sorted((MODULES_DIR / module).glob("*.tf")))
 
     def interpolated(match: re.Match[str]) -> str:
         value = arguments.get(match.group(1), "null")
@@ -239,6 +243,8 @@ def test_rules_and_targets_match(key: str) -> None:
 
 def test_every_workflow_module_is_deployed_locally() -> None:
     with_rules = {
-        p.parent.name for p in Path(MODULES_DIR).glob("*/main.tf") if "aws_sfn_state_machine" in p.read_text()
+        p.parent.name
+        for p in Path(MODULES_DIR).glob("*/main.tf")
+        if p.parent.name not in INTERNAL_MODULES and "aws_sfn_state_machine" in _module_text(p.parent.name)
     }
     assert with_rules <= {spec.module for spec in SPECS.values()}

@@ -1,11 +1,11 @@
 output "state_machine_arn" {
   description = "ARN of the segment import state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the segment import state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "import_role_arn" {
@@ -36,7 +36,7 @@ output "dead_letter_queue_url" {
 output "log_group_names" {
   description = "Log groups of the state machine and the functions, by role."
   value = {
-    state_machine = aws_cloudwatch_log_group.state_machine.name
+    state_machine = module.state_machine.log_group_name
     prepare       = aws_cloudwatch_log_group.prepare.name
     start         = module.trigger.start_log_group_name
   }

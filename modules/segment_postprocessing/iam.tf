@@ -221,37 +221,7 @@ data "aws_iam_policy_document" "finalize" {
   }
 }
 
-# ------------------------------------------------------------------------------------------------ state machine
-data "aws_iam_policy_document" "state_machine_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.state_machine_arn]
-    }
-  }
-}
-
-resource "aws_iam_role" "state_machine" {
-  name               = local.state_machine_name
-  description        = "Segment post-processing state machine: describe the job, run the functions, Distributed Map, notifications"
-  assume_role_policy = data.aws_iam_policy_document.state_machine_trust.json
-  tags               = var.tags
-}
-
+# ------------------------------------------------------------------------------------------------ state machine policy
 data "aws_iam_policy_document" "state_machine" {
   statement {
     sid       = "DescribeJob"
@@ -292,27 +262,6 @@ data "aws_iam_policy_document" "state_machine" {
     resources = [var.notification_topic_arn]
   }
 
-  statement {
-    sid = "LogDelivery"
-    actions = [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-    resources = ["*"]
-  }
-
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -342,10 +291,4 @@ data "aws_iam_policy_document" "state_machine" {
       }
     }
   }
-}
-
-resource "aws_iam_role_policy" "state_machine" {
-  name   = "segment-postprocessing"
-  role   = aws_iam_role.state_machine.id
-  policy = data.aws_iam_policy_document.state_machine.json
 }

@@ -1,11 +1,11 @@
 output "state_machine_arn" {
   description = "ARN of the segment post-processing state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the segment post-processing state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "function_names" {
@@ -31,7 +31,7 @@ output "dead_letter_queue_url" {
 output "log_group_names" {
   description = "Log groups of the state machine and the functions, by role."
   value = merge(
-    { state_machine = aws_cloudwatch_log_group.state_machine.name },
+    { state_machine = module.state_machine.log_group_name },
     { for key, group in aws_cloudwatch_log_group.function : key => group.name },
     { start = module.trigger.start_log_group_name },
   )

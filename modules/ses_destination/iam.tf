@@ -171,37 +171,7 @@ resource "aws_iam_role_policy" "function" {
   policy = each.key == "topic" ? data.aws_iam_policy_document.topic.json : data.aws_iam_policy_document.contacts.json
 }
 
-# ------------------------------------------------------------------------------------------------ state machine role
-data "aws_iam_policy_document" "state_machine_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["states.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.state_machine_arn]
-    }
-  }
-}
-
-resource "aws_iam_role" "state_machine" {
-  name               = local.state_machine_name
-  description        = "SES destination state machine: functions, SES contact import jobs, membership snapshot, notifications"
-  assume_role_policy = data.aws_iam_policy_document.state_machine_trust.json
-  tags               = var.tags
-}
-
+# ------------------------------------------------------------------------------------------------ state machine policy
 data "aws_iam_policy_document" "state_machine" {
   statement {
     sid       = "InvokeFunctions"
@@ -239,27 +209,6 @@ data "aws_iam_policy_document" "state_machine" {
     resources = [var.notification_topic_arn]
   }
 
-  statement {
-    sid = "LogDelivery"
-    actions = [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ]
-    resources = ["*"]
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-    resources = ["*"]
-  }
-
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -274,10 +223,4 @@ data "aws_iam_policy_document" "state_machine" {
       }
     }
   }
-}
-
-resource "aws_iam_role_policy" "state_machine" {
-  name   = "ses-destination"
-  role   = aws_iam_role.state_machine.id
-  policy = data.aws_iam_policy_document.state_machine.json
 }

@@ -109,36 +109,40 @@ resource "aws_lambda_function" "validate" {
 }
 
 # ------------------------------------------------------------------------------------------------ state machine
-resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and execution data is not logged (include_execution_data = false).
-  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator.
-  name              = "/aws/vendedlogs/states/${local.state_machine_name}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
+# Log group, state machine and role come from the shared state machine module; the workflow's own statements
+# (data.aws_iam_policy_document.state_machine in iam.tf) go into the role's policy next to log delivery and X-Ray.
+module "state_machine" {
+  source = "../state_machine"
+
+  name_prefix        = var.name_prefix
+  name               = "training"
+  definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/training.asl.json", local.asl_vars)))
+  role_description   = "Training state machine: validate, Personalize resources and jobs, events, notifications"
+  policy_name        = "training"
+  policy_json        = data.aws_iam_policy_document.state_machine.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_sfn_state_machine" "this" {
-  #checkov:skip=CKV_AWS_285:Execution history is logged at level ALL without execution data: states carry S3 keys, Personalize ARNs and validation reports that can quote offending values.
-  name     = local.state_machine_name
-  role_arn = aws_iam_role.state_machine.arn
-  type     = "STANDARD"
+# These resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.state_machine
+  to   = module.state_machine.aws_cloudwatch_log_group.this
+}
 
-  definition = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/training.asl.json", local.asl_vars)))
+moved {
+  from = aws_sfn_state_machine.this
+  to   = module.state_machine.aws_sfn_state_machine.this
+}
 
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
-    level                  = "ALL"
-  }
+moved {
+  from = aws_iam_role.state_machine
+  to   = module.state_machine.aws_iam_role.this
+}
 
-  tracing_configuration {
-    enabled = true
-  }
-
-  tags = var.tags
-
-  # Step Functions validates the role's permissions (log delivery, X-Ray) when the state machine is created.
-  depends_on = [aws_iam_role_policy.state_machine]
+moved {
+  from = aws_iam_role_policy.state_machine
+  to   = module.state_machine.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ trigger

@@ -1,11 +1,11 @@
 output "state_machine_arn" {
   description = "ARN of the training state machine."
-  value       = aws_sfn_state_machine.this.arn
+  value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
   description = "Name of the training state machine."
-  value       = aws_sfn_state_machine.this.name
+  value       = module.state_machine.name
 }
 
 output "personalize_role_arn" {
