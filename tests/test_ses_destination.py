@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_events import s3_object_created, wait_for_execution
 from moto import mock_aws
 
 from contextual_targeting.asl import placeholders, render_state_machine, render_text
@@ -56,24 +55,7 @@ def rule_pattern() -> dict[str, Any]:
 
 
 def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": ACCOUNT,
-        "time": "2026-11-29T12:00:00Z",
-        "region": REGION,
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": bucket},
-            "object": {"key": key, "size": 1, "etag": etag, "sequencer": "0"},
-            "request-id": "r",
-            "requester": ACCOUNT,
-            "reason": "PutObject",
-        },
-    }
+    return s3_object_created(bucket, key, etag)
 
 
 @dataclass
@@ -96,13 +78,7 @@ class Workflow:
         return self.start(event, FakeContext("ct-ses-destination-start"))  # type: ignore[no-any-return]
 
     def wait(self, execution_arn: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            described = self.sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING":
-                return described  # type: ignore[no-any-return]
-            time.sleep(0.01)  # waiting for moto's interpreter thread (poll_seconds is 0)
-        raise AssertionError(f"{execution_arn} did not finish")
+        return wait_for_execution(self.sfn, execution_arn)
 
     def export(self, segment: str, user_ids: list[str], job: str = JOB) -> dict[str, Any]:
         """Upload a segment export and run the workflow it starts to the end."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_events import s3_object_created, wait_for_execution
 from moto import mock_aws
 
 from contextual_targeting.asl import render_state_machine, render_text
@@ -59,20 +59,7 @@ def rule_pattern() -> dict[str, Any]:
 
 def s3_event(key: str, etag: str, version: str | None) -> dict[str, Any]:
     """An S3 ``Object Created`` event as EventBridge delivers it to the default bus."""
-    obj: dict[str, Any] = {"key": key, "size": 1, "etag": etag, "sequencer": "00"}
-    if version:
-        obj["version-id"] = version
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": ACCOUNT,
-        "time": "2026-01-01T00:00:00Z",
-        "region": REGION,
-        "resources": [f"arn:aws:s3:::{BUCKET}"],
-        "detail": {"version": "0", "bucket": {"name": BUCKET}, "object": obj, "reason": "PutObject"},
-    }
+    return s3_object_created(BUCKET, key, etag, version)
 
 
 @dataclass
@@ -105,11 +92,7 @@ class Stack:
         return self.wait(started["executionArn"])
 
     def wait(self, execution_arn: str) -> dict[str, Any]:
-        deadline = time.monotonic() + 120
-        while (described := self.sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-            assert time.monotonic() < deadline, "execution did not finish"
-            time.sleep(0.02)
-        return described  # type: ignore[no-any-return]
+        return wait_for_execution(self.sfn, execution_arn, timeout=120)
 
     def drain(self, queue_url: str) -> list[dict[str, Any]]:
         bodies = []
