@@ -25,7 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -723,12 +723,3 @@ class LocalDeployment:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"still running after {timeout:.0f}s: {[e.name for e in running]}")
             time.sleep(interval)
-
-
-@dataclass
-class Step:
-    """One step of the README's walk-through."""
-
-    title: str
-    action: Callable[[LocalDeployment], Any]
-    expect: list[str] = field(default_factory=list)  # workflows expected to run
