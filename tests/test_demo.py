@@ -151,3 +151,18 @@ def test_ses_destination_demo_lists_each_segment_topic_and_subscribers(built_zip
         assert row["segment"] in printed
     assert "SES contact-list topics" in printed and "subscribers" in printed
     assert sum("ses" in n["subject"].lower() for n in result.notifications) == len(topics)
+
+
+def test_export_only_destination_writes_exports_and_imports_nothing(built_zips: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_demo(DATA, out, destination="export-only", stream=io.StringIO(), timeout=300)
+    assert result.exit_code == 0
+    assert {e.workflow for e in result.executions} == {"training", "segment_postprocessing"}
+    assert len(list(out.glob("segments/bingewatch/*/*.csv"))) == len(_queries())
+    assert not (out / "pinpoint").exists() and not result.ses_topics
+    assert all(row["endpoints"] is None and row["pinpoint_segment_id"] is None for row in result.segments)
+
+
+def test_unknown_destination_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="destination"):
+        run_demo(DATA, tmp_path / "out", destination="carrier-pigeon", stream=io.StringIO())
