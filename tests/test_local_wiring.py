@@ -6,8 +6,9 @@ the same state machine template with the same template variables, the same rule 
 template variables on the same bus, targets that are the module's start function with the event passed unchanged.
 A change on either side without the other fails here. A module's `module "…" { source = "../workflow_trigger" … }`
 call (the shared start function, rule and target) and its `module "…" { source = "../state_machine" … }` call (the
-state machine, its role and log group) are read as the internal module's resources with the call's arguments put in
-place of its variables.
+state machine, its role and log group) and each `module "…" { source = "../lambda_function" … }` call (one workflow
+function with its zip, name and `environment` map, its role and log group) are read as the internal module's
+resources with the call's arguments put in place of its variables.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px", se
 
 TRIGGER_MODULE = "workflow_trigger"
 STATE_MACHINE_MODULE = "state_machine"
-INTERNAL_MODULES = (TRIGGER_MODULE, STATE_MACHINE_MODULE)
+FUNCTION_MODULE = "lambda_function"
+INTERNAL_MODULES = (TRIGGER_MODULE, STATE_MACHINE_MODULE, FUNCTION_MODULE)
 
 
 def _module_text(module: str) -> str:

@@ -80,38 +80,8 @@ resource "aws_iam_role_policy" "import" {
   policy = data.aws_iam_policy_document.import.json
 }
 
-# ------------------------------------------------------------------------------------------------ Lambda roles
-data "aws_iam_policy_document" "lambda_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
-resource "aws_iam_role" "prepare" {
-  name               = local.prepare_name
-  description        = "Pinpoint import prepare function: read completion objects, list the app's segments"
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
-  tags               = var.tags
-}
-
+# ------------------------------------------------------------------------------------------------ prepare function
 data "aws_iam_policy_document" "prepare" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.prepare.arn}:*"]
-  }
-
   statement {
     sid       = "ReadCompletionObjects"
     actions   = ["s3:GetObject"]
@@ -122,12 +92,6 @@ data "aws_iam_policy_document" "prepare" {
     sid       = "FindSegmentByName"
     actions   = ["mobiletargeting:GetSegments"]
     resources = local.app_resource_arns
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
   }
 
   dynamic "statement" {
@@ -144,12 +108,6 @@ data "aws_iam_policy_document" "prepare" {
       }
     }
   }
-}
-
-resource "aws_iam_role_policy" "prepare" {
-  name   = "prepare"
-  role   = aws_iam_role.prepare.id
-  policy = data.aws_iam_policy_document.prepare.json
 }
 
 # ------------------------------------------------------------------------------------------------ state machine policy

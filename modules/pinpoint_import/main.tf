@@ -20,15 +20,13 @@ locals {
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
   prepare_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.prepare_name}"
 
-  import_objects_arn  = "${var.segment_bucket_arn}/${var.segment_import_prefix}*"
-  completion_objects  = "${var.segment_bucket_arn}/${var.segment_import_prefix}segments/*.ready.json"
-  app_resource_arns   = [var.pinpoint_application_arn, "${var.pinpoint_application_arn}/*"]
-  kms_statements      = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-  lambda_runtime      = "python3.13"
-  lambda_architecture = "arm64"
+  import_objects_arn = "${var.segment_bucket_arn}/${var.segment_import_prefix}*"
+  completion_objects = "${var.segment_bucket_arn}/${var.segment_import_prefix}segments/*.ready.json"
+  app_resource_arns  = [var.pinpoint_application_arn, "${var.pinpoint_application_arn}/*"]
+  kms_statements     = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
   asl_vars = {
-    prepare_function_arn   = aws_lambda_function.prepare.arn
+    prepare_function_arn   = module.prepare.function_arn
     application_id         = var.pinpoint_application_id
     import_role_arn        = aws_iam_role.import.arn
     notification_topic_arn = var.notification_topic_arn
@@ -39,51 +37,52 @@ locals {
 }
 
 # ------------------------------------------------------------------------------------------------ functions
-resource "aws_cloudwatch_log_group" "prepare" {
-  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (keys, names and counts only).
-  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
-  name              = "/aws/lambda/${local.prepare_name}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
+# The function, its log group and role come from the shared Lambda function module; the function's own statements
+# (data.aws_iam_policy_document.prepare in iam.tf) go into the role's policy next to Logs and X-Ray.
+module "prepare" {
+  source = "../lambda_function"
+
+  name_prefix          = var.name_prefix
+  name                 = "pinpoint-import-prepare"
+  description          = "Pinpoint import workflow: decide what to import for an S3 object and find the segment with that name"
+  role_description     = "Pinpoint import prepare function: read completion objects, list the app's segments"
+  zip_name             = "pinpoint_import_prepare"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 60
+  memory_size          = 256
+  environment = {
+    APPLICATION_ID               = var.pinpoint_application_id
+    IMPORT_PREFIX                = var.segment_import_prefix
+    POWERTOOLS_SERVICE_NAME      = "pinpoint-import-prepare"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
+  }
+  policy_name        = "prepare"
+  policy_json        = data.aws_iam_policy_document.prepare.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_function" "prepare" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3, Pinpoint); a VPC would add NAT or endpoints for nothing.
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per import); reserving it would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
-  #checkov:skip=CKV_AWS_173:The environment holds an application id and a key prefix, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = local.prepare_name
-  description      = "Pinpoint import workflow: decide what to import for an S3 object and find the segment with that name"
-  role             = aws_iam_role.prepare.arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/pinpoint_import_prepare.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/pinpoint_import_prepare.zip")
-  timeout          = 60
-  memory_size      = 256
-  layers           = [var.powertools_layer_arn]
+# The function's resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.prepare
+  to   = module.prepare.aws_cloudwatch_log_group.this
+}
 
-  environment {
-    variables = {
-      APPLICATION_ID               = var.pinpoint_application_id
-      IMPORT_PREFIX                = var.segment_import_prefix
-      POWERTOOLS_SERVICE_NAME      = "pinpoint-import-prepare"
-      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-    }
-  }
+moved {
+  from = aws_lambda_function.prepare
+  to   = module.prepare.aws_lambda_function.this
+}
 
-  tracing_config {
-    mode = "Active"
-  }
+moved {
+  from = aws_iam_role.prepare
+  to   = module.prepare.aws_iam_role.this
+}
 
-  tags = var.tags
-
-  # The log group exists with its retention before the first invocation could create it without one; the role
-  # can write logs and read S3 before the function runs.
-  depends_on = [aws_cloudwatch_log_group.prepare, aws_iam_role_policy.prepare]
+moved {
+  from = aws_iam_role_policy.prepare
+  to   = module.prepare.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ state machine

@@ -15,7 +15,7 @@ output "import_role_arn" {
 
 output "prepare_function_name" {
   description = "Name of the prepare function."
-  value       = aws_lambda_function.prepare.function_name
+  value       = module.prepare.function_name
 }
 
 output "start_function_name" {
@@ -37,7 +37,7 @@ output "log_group_names" {
   description = "Log groups of the state machine and the functions, by role."
   value = {
     state_machine = module.state_machine.log_group_name
-    prepare       = aws_cloudwatch_log_group.prepare.name
+    prepare       = module.prepare.log_group_name
     start         = module.trigger.start_log_group_name
   }
 }

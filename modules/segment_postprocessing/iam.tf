@@ -1,64 +1,8 @@
 # One role per function, one for the state machine. Exact ARNs everywhere; the only "*" resources are the X-Ray
 # and vended-log-delivery actions listed in docs/iam-wildcards.md.
 
-locals {
-  function_descriptions = {
-    split    = "Segment post-processing split function: read job output, write exports and scratch chunks"
-    resolve  = "Segment post-processing resolve function: GetUserEndpoints, write Pinpoint import parts"
-    finalize = "Segment post-processing finalize function: completion objects, job summary"
-  }
-  function_policies = merge(
-    {
-      split    = data.aws_iam_policy_document.split.json
-      finalize = data.aws_iam_policy_document.finalize.json
-    },
-    var.pinpoint_enabled ? { resolve = data.aws_iam_policy_document.resolve[0].json } : {},
-  )
-  function_log_arns = { for key, name in local.function_names : key => "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws/lambda/${name}:*" }
-}
-
-data "aws_iam_policy_document" "lambda_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
-resource "aws_iam_role" "function" {
-  for_each = local.functions
-
-  name               = each.value
-  description        = local.function_descriptions[each.key]
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "function" {
-  for_each = local.functions
-
-  name   = each.key
-  role   = aws_iam_role.function[each.key].id
-  policy = local.function_policies[each.key]
-}
-
 # ------------------------------------------------------------------------------------------------ split
 data "aws_iam_policy_document" "split" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [local.function_log_arns.split]
-  }
-
   statement {
     sid       = "ListJobOutput"
     actions   = ["s3:ListBucket"]
@@ -83,12 +27,6 @@ data "aws_iam_policy_document" "split" {
     resources = [local.export_objects, local.scratch_objects]
   }
 
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -110,12 +48,6 @@ data "aws_iam_policy_document" "resolve" {
   count = var.pinpoint_enabled ? 1 : 0
 
   statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [local.function_log_arns.resolve]
-  }
-
-  statement {
     sid       = "ReadChunksWriteStats"
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = [local.scratch_objects]
@@ -131,12 +63,6 @@ data "aws_iam_policy_document" "resolve" {
     sid       = "ResolveUsers"
     actions   = ["mobiletargeting:GetUserEndpoints"]
     resources = local.app_resource_arns
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
   }
 
   dynamic "statement" {
@@ -157,12 +83,6 @@ data "aws_iam_policy_document" "resolve" {
 
 # ------------------------------------------------------------------------------------------------ finalize
 data "aws_iam_policy_document" "finalize" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [local.function_log_arns.finalize]
-  }
-
   statement {
     sid       = "ReadReportAndStats"
     actions   = ["s3:GetObject"]
@@ -197,12 +117,6 @@ data "aws_iam_policy_document" "finalize" {
       actions   = ["s3:PutObject", "s3:DeleteObject"]
       resources = [local.segment_objects]
     }
-  }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
   }
 
   dynamic "statement" {

@@ -37,9 +37,6 @@ locals {
   app_resource_arns = var.pinpoint_enabled ? [var.pinpoint_application_arn, "${var.pinpoint_application_arn}/*"] : []
   kms_statements    = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
-  lambda_runtime      = "python3.13"
-  lambda_architecture = "arm64"
-
   asl_vars = {
     pinpoint_enabled       = tostring(var.pinpoint_enabled)
     max_concurrency        = tostring(var.max_concurrency)
@@ -64,126 +61,140 @@ check "pinpoint_inputs" {
 }
 
 # ------------------------------------------------------------------------------------------------ functions
-resource "aws_cloudwatch_log_group" "function" {
-  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (keys, names and counts only).
-  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
-  for_each = local.functions
+# Each function, its log group and role come from the shared Lambda function module; the function's own statements
+# (data.aws_iam_policy_document.split / .resolve / .finalize in iam.tf) go into the role's policy next to Logs and X-Ray.
+module "split" {
+  source = "../lambda_function"
 
-  name              = "/aws/lambda/${each.value}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
-}
-
-resource "aws_lambda_function" "split" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3); a VPC would add NAT or endpoints for nothing.
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
-  #checkov:skip=CKV_AWS_115:One invocation per job; reserving concurrency would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
-  #checkov:skip=CKV_AWS_173:The environment holds bucket names, a prefix and a chunk size, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = local.function_names.split
-  description      = "Segment post-processing: stream batch segment job output into exports, chunk files and a chunk manifest"
-  role             = aws_iam_role.function["split"].arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/split_segments.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/split_segments.zip")
-  layers           = [var.powertools_layer_arn]
+  name_prefix          = var.name_prefix
+  name                 = "split-segments"
+  description          = "Segment post-processing: stream batch segment job output into exports, chunk files and a chunk manifest"
+  role_description     = "Segment post-processing split function: read job output, write exports and scratch chunks"
+  zip_name             = "split_segments"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
   # 10 segments x 5M users stream in well under a minute; the function raises SplitTimeout 30 s before the limit.
   timeout     = 900
   memory_size = 1024
-
-  environment {
-    variables = merge(local.powertools_env, {
-      DATA_BUCKET           = var.data_bucket_name
-      SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
-      CHUNK_SIZE            = tostring(var.chunk_size)
-    })
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  tags = var.tags
-
-  # The log group exists with its retention before the first invocation could create it without one; the role
-  # can write logs and read/write S3 before the function runs.
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+  environment = merge(local.powertools_env, {
+    DATA_BUCKET           = var.data_bucket_name
+    SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
+    CHUNK_SIZE            = tostring(var.chunk_size)
+  })
+  policy_name        = "split"
+  policy_json        = data.aws_iam_policy_document.split.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_function" "resolve" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3, Pinpoint).
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions (Distributed Map), which retries and catches failures.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the Map's max_concurrency; reserving it would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
-  #checkov:skip=CKV_AWS_173:The environment holds an application id, a bucket name and tunables, no secret.
-  count = var.pinpoint_enabled ? 1 : 0
+module "resolve" {
+  source = "../lambda_function"
+  count  = var.pinpoint_enabled ? 1 : 0
 
-  function_name    = local.function_names.resolve
-  description      = "Segment post-processing: resolve one chunk of user ids to Pinpoint endpoint ids (GetUserEndpoints)"
-  role             = aws_iam_role.function["resolve"].arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/resolve_endpoints.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/resolve_endpoints.zip")
-  layers           = [var.powertools_layer_arn]
+  name_prefix          = var.name_prefix
+  name                 = "resolve-endpoints"
+  description          = "Segment post-processing: resolve one chunk of user ids to Pinpoint endpoint ids (GetUserEndpoints)"
+  role_description     = "Segment post-processing resolve function: GetUserEndpoints, write Pinpoint import parts"
+  zip_name             = "resolve_endpoints"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
   # A chunk of chunk_size users at resolve_concurrency calls in flight; ResolveTimeout is raised 20 s before the limit.
   timeout     = 900
   memory_size = 512
-
-  environment {
-    variables = merge(local.powertools_env, {
-      SEGMENT_BUCKET          = var.segment_bucket_name
-      PINPOINT_APPLICATION_ID = var.pinpoint_application_id
-      CHANNEL_TYPE            = var.channel_type
-      CONCURRENCY             = tostring(var.resolve_concurrency)
-    })
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  tags = var.tags
-
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+  environment = merge(local.powertools_env, {
+    SEGMENT_BUCKET          = var.segment_bucket_name
+    PINPOINT_APPLICATION_ID = var.pinpoint_application_id
+    CHANNEL_TYPE            = var.channel_type
+    CONCURRENCY             = tostring(var.resolve_concurrency)
+  })
+  policy_name        = "resolve"
+  policy_json        = data.aws_iam_policy_document.resolve[0].json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_function" "finalize" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3).
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures.
-  #checkov:skip=CKV_AWS_115:One invocation per job; reserving concurrency would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI.
-  #checkov:skip=CKV_AWS_173:The environment holds bucket names and a prefix, no secret.
-  function_name    = local.function_names.finalize
-  description      = "Segment post-processing: completion object per segment (written last), job summary, notification text"
-  role             = aws_iam_role.function["finalize"].arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/finalize_segments.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/finalize_segments.zip")
-  layers           = [var.powertools_layer_arn]
-  timeout          = 300
-  memory_size      = 256
+module "finalize" {
+  source = "../lambda_function"
 
-  environment {
-    variables = merge(local.powertools_env, {
-      DATA_BUCKET           = var.data_bucket_name
-      SEGMENT_BUCKET        = var.pinpoint_enabled ? var.segment_bucket_name : ""
-      SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
-    })
-  }
+  name_prefix          = var.name_prefix
+  name                 = "finalize-segments"
+  description          = "Segment post-processing: completion object per segment (written last), job summary, notification text"
+  role_description     = "Segment post-processing finalize function: completion objects, job summary"
+  zip_name             = "finalize_segments"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 300
+  memory_size          = 256
+  environment = merge(local.powertools_env, {
+    DATA_BUCKET           = var.data_bucket_name
+    SEGMENT_BUCKET        = var.pinpoint_enabled ? var.segment_bucket_name : ""
+    SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
+  })
+  policy_name        = "finalize"
+  policy_json        = data.aws_iam_policy_document.finalize.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
+}
 
-  tracing_config {
-    mode = "Active"
-  }
+# The functions' resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.function["split"]
+  to   = module.split.aws_cloudwatch_log_group.this
+}
 
-  tags = var.tags
+moved {
+  from = aws_lambda_function.split
+  to   = module.split.aws_lambda_function.this
+}
 
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+moved {
+  from = aws_iam_role.function["split"]
+  to   = module.split.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.function["split"]
+  to   = module.split.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_cloudwatch_log_group.function["resolve"]
+  to   = module.resolve[0].aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_lambda_function.resolve[0]
+  to   = module.resolve[0].aws_lambda_function.this
+}
+
+moved {
+  from = aws_iam_role.function["resolve"]
+  to   = module.resolve[0].aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.function["resolve"]
+  to   = module.resolve[0].aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_cloudwatch_log_group.function["finalize"]
+  to   = module.finalize.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_lambda_function.finalize
+  to   = module.finalize.aws_lambda_function.this
+}
+
+moved {
+  from = aws_iam_role.function["finalize"]
+  to   = module.finalize.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.function["finalize"]
+  to   = module.finalize.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ state machine

@@ -11,9 +11,9 @@ output "state_machine_name" {
 output "function_names" {
   description = "Functions of the workflow by role (resolve is null when Pinpoint is off)."
   value = {
-    split    = aws_lambda_function.split.function_name
-    resolve  = try(aws_lambda_function.resolve[0].function_name, null)
-    finalize = aws_lambda_function.finalize.function_name
+    split    = module.split.function_name
+    resolve  = try(module.resolve[0].function_name, null)
+    finalize = module.finalize.function_name
     start    = module.trigger.start_function_name
   }
 }
@@ -32,7 +32,8 @@ output "log_group_names" {
   description = "Log groups of the state machine and the functions, by role."
   value = merge(
     { state_machine = module.state_machine.log_group_name },
-    { for key, group in aws_cloudwatch_log_group.function : key => group.name },
+    { split = module.split.log_group_name, finalize = module.finalize.log_group_name },
+    var.pinpoint_enabled ? { resolve = module.resolve[0].log_group_name } : {},
     { start = module.trigger.start_log_group_name },
   )
 }

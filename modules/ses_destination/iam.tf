@@ -2,40 +2,8 @@
 # actions without resource-level permissions listed in docs/iam-wildcards.md (ses:CreateImportJob,
 # ses:ListContactLists, X-Ray, vended log delivery).
 
-data "aws_iam_policy_document" "lambda_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
-resource "aws_iam_role" "function" {
-  for_each = local.lambda_functions
-
-  name               = each.value
-  description        = "SES destination ${each.key} function"
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
-  tags               = var.tags
-}
-
 # ------------------------------------------------------------------------------------------------ topic function
 data "aws_iam_policy_document" "topic" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function["topic"].arn}:*"]
-  }
-
   statement {
     sid       = "ReadExportHeader"
     actions   = ["s3:GetObject"]
@@ -79,12 +47,6 @@ data "aws_iam_policy_document" "topic" {
     resources = ["*"]
   }
 
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -103,12 +65,6 @@ data "aws_iam_policy_document" "topic" {
 
 # ------------------------------------------------------------------------------------------------ contacts function
 data "aws_iam_policy_document" "contacts" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function["contacts"].arn}:*"]
-  }
-
   statement {
     sid       = "ReadExportsUsersAndSnapshots"
     actions   = ["s3:GetObject"]
@@ -141,12 +97,6 @@ data "aws_iam_policy_document" "contacts" {
     resources = [local.imports_objects]
   }
 
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -161,14 +111,6 @@ data "aws_iam_policy_document" "contacts" {
       }
     }
   }
-}
-
-resource "aws_iam_role_policy" "function" {
-  for_each = local.lambda_functions
-
-  name   = each.key
-  role   = aws_iam_role.function[each.key].id
-  policy = each.key == "topic" ? data.aws_iam_policy_document.topic.json : data.aws_iam_policy_document.contacts.json
 }
 
 # ------------------------------------------------------------------------------------------------ state machine policy

@@ -26,19 +26,16 @@ locals {
   contact_list_arn  = "arn:${local.partition}:ses:${local.region}:${local.account}:contact-list/${local.contact_list_name}"
   import_jobs_arn   = "arn:${local.partition}:ses:${local.region}:${local.account}:import-job/*"
 
-  export_objects   = "${var.data_bucket_arn}/${var.export_prefix}*"
-  train_objects    = "${var.data_bucket_arn}/${var.train_prefix}*"
-  topics_objects   = "${var.data_bucket_arn}/${var.ses_prefix}topics/*"
-  imports_objects  = "${var.data_bucket_arn}/${var.ses_prefix}imports/*"
-  locks_objects    = "${var.data_bucket_arn}/${var.ses_prefix}locks/*"
-  kms_statements   = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-  lambda_runtime   = "python3.13"
-  lambda_arch      = "arm64"
-  lambda_functions = { topic = local.topic_name, contacts = local.contacts_name }
+  export_objects  = "${var.data_bucket_arn}/${var.export_prefix}*"
+  train_objects   = "${var.data_bucket_arn}/${var.train_prefix}*"
+  topics_objects  = "${var.data_bucket_arn}/${var.ses_prefix}topics/*"
+  imports_objects = "${var.data_bucket_arn}/${var.ses_prefix}imports/*"
+  locks_objects   = "${var.data_bucket_arn}/${var.ses_prefix}locks/*"
+  kms_statements  = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
   asl_vars = {
-    topic_function_arn     = aws_lambda_function.topic.arn
-    contacts_function_arn  = aws_lambda_function.contacts.arn
+    topic_function_arn     = module.topic.function_arn
+    contacts_function_arn  = module.contacts.function_arn
     notification_topic_arn = var.notification_topic_arn
     poll_seconds           = tostring(var.poll_seconds)
     max_polls              = tostring(var.max_polls)
@@ -46,96 +43,102 @@ locals {
 }
 
 # ------------------------------------------------------------------------------------------------ functions
-resource "aws_cloudwatch_log_group" "function" {
-  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (names and counts only).
-  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
-  for_each = local.lambda_functions
+# Each function, its log group and role come from the shared Lambda function module; the function's own statements
+# (data.aws_iam_policy_document.topic / .contacts in iam.tf) go into the role's policy next to Logs and X-Ray.
+module "topic" {
+  source = "../lambda_function"
 
-  name              = "/aws/lambda/${each.value}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
+  name_prefix          = var.name_prefix
+  name                 = "ses-segment-topic"
+  description          = "SES destination: ensure the contact list and the segment's topic (20-topic limit: replace the oldest of ours)"
+  role_description     = "SES destination topic function"
+  zip_name             = "ses_segment_topic"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 60
+  memory_size          = 256
+  environment = {
+    CONTACT_LIST_NAME            = local.contact_list_name
+    CREATE_CONTACT_LIST          = tostring(var.create_contact_list)
+    LOCK_TTL_SECONDS             = tostring(var.lock_ttl_seconds)
+    EXPORT_PREFIX                = var.export_prefix
+    SES_PREFIX                   = var.ses_prefix
+    POWERTOOLS_SERVICE_NAME      = "ses-segment-topic"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
+  }
+  policy_name        = "topic"
+  policy_json        = data.aws_iam_policy_document.topic.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_function" "topic" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls public AWS APIs (S3, SES); a VPC would add NAT or endpoints for nothing.
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per segment export); reserving it would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
-  #checkov:skip=CKV_AWS_173:The environment holds a list name and key prefixes, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = local.topic_name
-  description      = "SES destination: ensure the contact list and the segment's topic (20-topic limit: replace the oldest of ours)"
-  role             = aws_iam_role.function["topic"].arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_arch]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/ses_segment_topic.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/ses_segment_topic.zip")
-  timeout          = 60
-  memory_size      = 256
-  layers           = [var.powertools_layer_arn]
+module "contacts" {
+  source = "../lambda_function"
 
-  environment {
-    variables = {
-      CONTACT_LIST_NAME            = local.contact_list_name
-      CREATE_CONTACT_LIST          = tostring(var.create_contact_list)
-      LOCK_TTL_SECONDS             = tostring(var.lock_ttl_seconds)
-      EXPORT_PREFIX                = var.export_prefix
-      SES_PREFIX                   = var.ses_prefix
-      POWERTOOLS_SERVICE_NAME      = "ses-segment-topic"
-      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-    }
+  name_prefix          = var.name_prefix
+  name                 = "ses-segment-contacts"
+  description          = "SES destination: join a segment export with the users dataset into SES contact-import CSVs"
+  role_description     = "SES destination contacts function"
+  zip_name             = "ses_segment_contacts"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 900
+  memory_size          = var.contacts_memory_mb
+  environment = {
+    TRAIN_PREFIX                 = var.train_prefix
+    MAX_CONTACTS_PER_IMPORT      = tostring(var.max_contacts_per_import)
+    EXPORT_PREFIX                = var.export_prefix
+    SES_PREFIX                   = var.ses_prefix
+    POWERTOOLS_SERVICE_NAME      = "ses-segment-contacts"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  tags = var.tags
-
-  # The log group exists with its retention before the first invocation could create it without one; the role
-  # can write logs, read the export and call SES before the function runs.
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+  policy_name        = "contacts"
+  policy_json        = data.aws_iam_policy_document.contacts.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_function" "contacts" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only calls the public S3 API.
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per segment export); reserving it would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
-  #checkov:skip=CKV_AWS_173:The environment holds key prefixes and a row limit, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = local.contacts_name
-  description      = "SES destination: join a segment export with the users dataset into SES contact-import CSVs"
-  role             = aws_iam_role.function["contacts"].arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_arch]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/ses_segment_contacts.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/ses_segment_contacts.zip")
-  timeout          = 900
-  memory_size      = var.contacts_memory_mb
-  layers           = [var.powertools_layer_arn]
+# The functions' resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.function["topic"]
+  to   = module.topic.aws_cloudwatch_log_group.this
+}
 
-  environment {
-    variables = {
-      TRAIN_PREFIX                 = var.train_prefix
-      MAX_CONTACTS_PER_IMPORT      = tostring(var.max_contacts_per_import)
-      EXPORT_PREFIX                = var.export_prefix
-      SES_PREFIX                   = var.ses_prefix
-      POWERTOOLS_SERVICE_NAME      = "ses-segment-contacts"
-      POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-    }
-  }
+moved {
+  from = aws_lambda_function.topic
+  to   = module.topic.aws_lambda_function.this
+}
 
-  tracing_config {
-    mode = "Active"
-  }
+moved {
+  from = aws_iam_role.function["topic"]
+  to   = module.topic.aws_iam_role.this
+}
 
-  tags = var.tags
+moved {
+  from = aws_iam_role_policy.function["topic"]
+  to   = module.topic.aws_iam_role_policy.this
+}
 
-  # Log group with retention first; the role can read the datasets and write the import files.
-  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+moved {
+  from = aws_cloudwatch_log_group.function["contacts"]
+  to   = module.contacts.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_lambda_function.contacts
+  to   = module.contacts.aws_lambda_function.this
+}
+
+moved {
+  from = aws_iam_role.function["contacts"]
+  to   = module.contacts.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.function["contacts"]
+  to   = module.contacts.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ state machine

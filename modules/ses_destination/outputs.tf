@@ -21,8 +21,8 @@ output "ses_import_prefix" {
 output "function_names" {
   description = "Names of the functions, by role (topic, contacts, start)."
   value = {
-    topic    = aws_lambda_function.topic.function_name
-    contacts = aws_lambda_function.contacts.function_name
+    topic    = module.topic.function_name
+    contacts = module.contacts.function_name
     start    = module.trigger.start_function_name
   }
 }
@@ -41,7 +41,7 @@ output "log_group_names" {
   description = "Log groups of the state machine and the functions, by role."
   value = merge(
     { state_machine = module.state_machine.log_group_name },
-    { for key, group in aws_cloudwatch_log_group.function : key => group.name },
+    { topic = module.topic.log_group_name, contacts = module.contacts.log_group_name },
     { start = module.trigger.start_log_group_name },
   )
 }

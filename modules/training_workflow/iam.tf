@@ -76,38 +76,8 @@ resource "aws_iam_role_policy" "personalize" {
   policy = data.aws_iam_policy_document.personalize.json
 }
 
-# ------------------------------------------------------------------------------------------------ Lambda roles
-data "aws_iam_policy_document" "lambda_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
-}
-
-resource "aws_iam_role" "validate" {
-  name               = local.validate_name
-  description        = "Training validate function: read configs, CSVs and batch queries"
-  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
-  tags               = var.tags
-}
-
+# ------------------------------------------------------------------------------------------------ validate function
 data "aws_iam_policy_document" "validate" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.validate.arn}:*"]
-  }
-
   statement {
     sid       = "ReadTrainingInput"
     actions   = ["s3:GetObject"]
@@ -126,12 +96,6 @@ data "aws_iam_policy_document" "validate" {
     }
   }
 
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -146,12 +110,6 @@ data "aws_iam_policy_document" "validate" {
       }
     }
   }
-}
-
-resource "aws_iam_role_policy" "validate" {
-  name   = "validate"
-  role   = aws_iam_role.validate.id
-  policy = data.aws_iam_policy_document.validate.json
 }
 
 # ------------------------------------------------------------------------------------------------ state machine policy

@@ -22,13 +22,11 @@ locals {
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
   validate_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.validate_name}"
 
-  kms_statements      = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-  lambda_runtime      = "python3.13"
-  lambda_architecture = "arm64"
-  create_schedule     = var.schedule_expression != null
+  kms_statements  = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+  create_schedule = var.schedule_expression != null
 
   asl_vars = {
-    validate_function_arn  = aws_lambda_function.validate.arn
+    validate_function_arn  = module.validate.function_arn
     personalize_role_arn   = aws_iam_role.personalize.arn
     event_bus_name         = var.event_bus_name
     notification_topic_arn = var.notification_topic_arn
@@ -67,45 +65,46 @@ locals {
 }
 
 # ------------------------------------------------------------------------------------------------ functions
-resource "aws_cloudwatch_log_group" "validate" {
-  #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the report names files, lines and fields, not user records.
-  #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
-  name              = "/aws/lambda/${local.validate_name}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
+# The function, its log group and role come from the shared Lambda function module; the function's own statements
+# (data.aws_iam_policy_document.validate in iam.tf) go into the role's policy next to Logs and X-Ray.
+module "validate" {
+  source = "../lambda_function"
+
+  name_prefix          = var.name_prefix
+  name                 = "training-validate"
+  description          = "Training workflow: validate the uploaded config, CSVs and batch queries; return the training plan"
+  role_description     = "Training validate function: read configs, CSVs and batch queries"
+  zip_name             = "validate_training_input"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 900
+  memory_size          = 1024
+  environment          = local.validate_environment
+  policy_name          = "validate"
+  policy_json          = data.aws_iam_policy_document.validate.json
+  log_retention_days   = var.log_retention_days
+  tags                 = var.tags
 }
 
-resource "aws_lambda_function" "validate" {
-  #checkov:skip=CKV_AWS_117:No VPC: the function only reads S3 through its public API; a VPC would add NAT or endpoints for nothing.
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
-  #checkov:skip=CKV_AWS_115:One invocation per training run; reserving concurrency would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
-  #checkov:skip=CKV_AWS_173:The environment holds log settings and a size threshold, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = local.validate_name
-  description      = "Training workflow: validate the uploaded config, CSVs and batch queries; return the training plan"
-  role             = aws_iam_role.validate.arn
-  runtime          = local.lambda_runtime
-  architectures    = [local.lambda_architecture]
-  handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/validate_training_input.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/validate_training_input.zip")
-  layers           = [var.powertools_layer_arn]
-  timeout          = 900
-  memory_size      = 1024
+# The function's resources were declared here before the shared module existed: keep them, do not recreate them.
+moved {
+  from = aws_cloudwatch_log_group.validate
+  to   = module.validate.aws_cloudwatch_log_group.this
+}
 
-  environment {
-    variables = local.validate_environment
-  }
+moved {
+  from = aws_lambda_function.validate
+  to   = module.validate.aws_lambda_function.this
+}
 
-  tracing_config {
-    mode = "Active"
-  }
+moved {
+  from = aws_iam_role.validate
+  to   = module.validate.aws_iam_role.this
+}
 
-  tags = var.tags
-
-  # The log group exists with its retention before the first invocation could create it without one; the role
-  # can write logs and read S3 before the function runs.
-  depends_on = [aws_cloudwatch_log_group.validate, aws_iam_role_policy.validate]
+moved {
+  from = aws_iam_role_policy.validate
+  to   = module.validate.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ state machine
