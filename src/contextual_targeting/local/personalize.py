@@ -30,7 +30,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +73,7 @@ DEFAULT_LIMITS = {
     "min_users_with_two_interactions": 25,
 }
 
-Fit = Callable[[Iterable[Mapping[str, str]], Iterable[Mapping[str, str]]], scoring.SegmentModel]
+Fit = scoring.Fit
 
 
 @dataclass

@@ -1,12 +1,8 @@
-"""The scorer behind the Personalize emulator's Item-Attribute-Affinity solution versions.
+"""The emulator's fallback scorer for Item-Attribute-Affinity solution versions (the local runtime uses the model).
 
-Interface (what the emulator depends on, and what a real model replaces):
-
-- ``fit(interactions_rows, items_rows) -> SegmentModel`` — rows are ``{column: value}`` mappings as read from the
-  imported CSVs (column names as in the files' headers; values are strings);
-- ``model.segment(item_attributes, num_results) -> list[str]`` — user ids, best first, for one batch segment job
-  query such as ``ITEMS.genres = "Action" AND ITEMS.genres = "Thriller"``; raises ``ExpressionError`` for a query
-  Personalize would reject.
+The interface (``fit``, ``SegmentModel``, ``ExpressionError``, ``MAX_CLAUSES``) is defined by
+``contextual_targeting.model.segment_model`` and re-exported here for the emulator; ``contextual_targeting.model``
+implements it with the learned affinity model and imports nothing from ``local``.
 
 This implementation is deliberately simple and deterministic: a user's affinity to a query is the number of their
 interactions with items matching *every* ``ITEMS.<field> = "<value>"`` clause (field names case-insensitive, as
@@ -19,19 +15,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Protocol
 
-MAX_CLAUSES = 10
+from contextual_targeting.model.segment_model import MAX_CLAUSES, ExpressionError, Fit, SegmentModel
+
+__all__ = ["MAX_CLAUSES", "ExpressionError", "Fit", "InteractionCountModel", "SegmentModel", "fit"]
+
 _CLAUSE = re.compile(r'^\s*ITEMS\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$')
 _AND = re.compile(r"\s+AND\s+", re.IGNORECASE)
-
-
-class ExpressionError(ValueError):
-    """An item-attributes query the service would refuse."""
-
-
-class SegmentModel(Protocol):
-    def segment(self, item_attributes: str, num_results: int) -> list[str]: ...
 
 
 def parse_item_attributes(expression: str) -> list[tuple[str, str]]:

@@ -4,5 +4,8 @@
 - ``query``: parse ``ITEMS.<field> = "<value>" [AND …]`` and find the matching items;
 - ``affinity``: the model (``implicit`` ALS factors inside a rate × smoothed-share estimate);
 - ``evaluation`` / ``metrics``: temporal split, baselines, precision@K, recall@K, AUC (the ``evaluate`` command);
-- ``scorer``: the adapter to the Personalize emulator's scorer interface (``contextual_targeting.local.scoring``).
+- ``segment_model``: the scorer interface the Personalize emulator calls (``Fit``, ``SegmentModel``, errors);
+- ``scorer``: that interface implemented by the affinity model (``PersonalizeEmulator(fit=scorer.fit)``).
+
+A library the local runtime uses: nothing here imports ``contextual_targeting.local``.
 """

@@ -1,14 +1,14 @@
 """Adapter: the affinity model behind the Personalize emulator's scorer interface.
 
-``contextual_targeting.local.scoring`` defines the interface the emulator calls when a solution version finishes
-training and when a batch segment job runs:
+``contextual_targeting.model.segment_model`` defines the interface the emulator calls when a solution version
+finishes training and when a batch segment job runs:
 
 - ``fit(interactions_rows, items_rows) -> SegmentModel`` (rows: ``{column: value}`` mappings from the imported CSVs);
-- ``model.segment(item_attributes, num_results) -> list[str]`` raising ``scoring.ExpressionError`` for a query
+- ``model.segment(item_attributes, num_results) -> list[str]`` raising ``segment_model.ExpressionError`` for a query
   Personalize would reject.
 
 Use it with ``PersonalizeEmulator(fit=contextual_targeting.model.scorer.fit)``. Queries are validated like the
-emulator's own scorer (syntax, at most ``scoring.MAX_CLAUSES`` conditions, fields that exist in the items dataset);
+emulator's own scorer (syntax, at most ``MAX_CLAUSES`` conditions, fields that exist in the items dataset);
 a valid query whose values match no item gives an empty segment.
 """
 
@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from contextual_targeting.local import scoring
 from contextual_targeting.model.affinity import AffinityModel, ModelParams
 from contextual_targeting.model.data import dataset_from_rows
 from contextual_targeting.model.query import QueryError, parse_query
+from contextual_targeting.model.segment_model import MAX_CLAUSES, ExpressionError
 
 
 class AffinitySegmentModel:
-    """``scoring.SegmentModel`` backed by ``AffinityModel``."""
+    """``segment_model.SegmentModel`` backed by ``AffinityModel``."""
 
     def __init__(self, model: AffinityModel) -> None:
         self.model = model
@@ -32,16 +32,14 @@ class AffinitySegmentModel:
         try:
             conditions = parse_query(item_attributes)
         except QueryError as error:
-            raise scoring.ExpressionError(str(error)) from None
-        if len(conditions) > scoring.MAX_CLAUSES:
-            raise scoring.ExpressionError(
-                f"itemAttributes has {len(conditions)} conditions, at most {scoring.MAX_CLAUSES} are allowed"
-            )
+            raise ExpressionError(str(error)) from None
+        if len(conditions) > MAX_CLAUSES:
+            raise ExpressionError(f"itemAttributes has {len(conditions)} conditions, at most {MAX_CLAUSES} are allowed")
         assert self.model.dataset is not None
         fields = self.model.dataset.attributes.fields
         for condition in conditions:
             if condition.field not in fields:
-                raise scoring.ExpressionError(f"ITEMS.{condition.field.upper()} is not a field of the items dataset")
+                raise ExpressionError(f"ITEMS.{condition.field.upper()} is not a field of the items dataset")
         return self.model.segment(item_attributes, num_results)
 
 
