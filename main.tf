@@ -11,8 +11,8 @@ locals {
   # Project tags first so a caller's var.tags can override them.
   tags = merge({ Project = local.project, NamePrefix = var.name_prefix }, var.tags)
 
-  # Toggles, combined once. The deprecated pinpoint_enabled, when set, overrides segment_destinations.
-  pinpoint_enabled    = var.pinpoint_enabled != null ? var.pinpoint_enabled : contains(var.segment_destinations, "pinpoint")
+  # Destination toggles, combined once.
+  pinpoint_enabled    = contains(var.segment_destinations, "pinpoint")
   ses_enabled         = contains(var.segment_destinations, "ses")
   ses_prefix          = "ses/"
   ses_import_prefix   = "${local.ses_prefix}imports/" # what SES may read (storage bucket policy)
@@ -67,29 +67,8 @@ resource "aws_pinpoint_app" "this" {
   tags = local.tags
 }
 
-# ---------------------------------------------------------------------------------------------------------------
-# Workflow modules. Add one `module` block per workflow in its marked slot; pass the inputs listed in
-# DEVELOPERS.md ("Root module inputs for workflow modules"), e.g.
-#
-#   name_prefix            = var.name_prefix
-#   tags                   = local.tags
-#   data_bucket_name       = module.storage.data_bucket_name
-#   data_bucket_arn        = module.storage.data_bucket_arn
-#   segment_bucket_name    = module.storage.segment_bucket_name
-#   segment_bucket_arn     = module.storage.segment_bucket_arn
-#   segment_import_prefix  = var.segment_import_prefix
-#   event_bus_name         = module.events.event_bus_name
-#   event_bus_arn          = module.events.event_bus_arn
-#   notification_topic_arn = module.events.notification_topic_arn
-#   kms_key_arn            = var.kms_key_arn
-#   log_retention_days     = var.log_retention_days
-#   powertools_layer_arn   = local.powertools_layer_arn
-#   lambda_package_dir     = local.lambda_package_dir
-#
-# Pinpoint-only modules use `count = local.pinpoint_enabled ? 1 : 0` and local.pinpoint_application_id.
-# ---------------------------------------------------------------------------------------------------------------
-
-# >>> module "training_workflow"
+# Workflow modules: each receives the inputs listed in DEVELOPERS.md ("Root module inputs for workflow modules");
+# destination modules exist (count = 1) when their destination is in var.segment_destinations.
 module "training_workflow" {
   source = "./modules/training_workflow"
 
@@ -107,9 +86,7 @@ module "training_workflow" {
   schedule_expression    = var.training_schedule_expression
   schedule_config_key    = var.training_schedule_config_key
 }
-# <<< module "training_workflow"
 
-# >>> module "segment_postprocessing"
 module "segment_postprocessing" {
   source = "./modules/segment_postprocessing"
 
@@ -130,9 +107,7 @@ module "segment_postprocessing" {
   pinpoint_application_id  = local.pinpoint_application_id
   pinpoint_application_arn = local.pinpoint_application_arn
 }
-# <<< module "segment_postprocessing"
 
-# >>> module "pinpoint_import"
 module "pinpoint_import" {
   source = "./modules/pinpoint_import"
   count  = local.pinpoint_enabled ? 1 : 0
@@ -150,9 +125,7 @@ module "pinpoint_import" {
   pinpoint_application_id  = local.pinpoint_application_id
   pinpoint_application_arn = local.pinpoint_application_arn
 }
-# <<< module "pinpoint_import"
 
-# >>> module "ses_destination"
 module "ses_destination" {
   source = "./modules/ses_destination"
   count  = local.ses_enabled ? 1 : 0
@@ -169,4 +142,3 @@ module "ses_destination" {
   contact_list_name      = var.ses_contact_list_name
   ses_prefix             = local.ses_prefix
 }
-# <<< module "ses_destination"

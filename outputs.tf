@@ -53,12 +53,7 @@ output "powertools_layer_arn" {
   value       = local.powertools_layer_arn
 }
 
-# ---------------------------------------------------------------------------------------------------------------
-# State machine ARNs: each workflow adds its output(s) in its marked slot, e.g.
-#   output "training_state_machine_arn" { description = "..." value = module.training_workflow.state_machine_arn }
-# ---------------------------------------------------------------------------------------------------------------
-
-# >>> outputs "training_workflow"
+# Workflow outputs: state machine ARNs and the roles services assume.
 output "training_state_machine_arn" {
   description = "ARN of the training state machine (started by uploading train/<dataset group>/config.json)."
   value       = module.training_workflow.state_machine_arn
@@ -68,16 +63,12 @@ output "personalize_role_arn" {
   description = "ARN of the role Amazon Personalize assumes for dataset import and batch segment jobs."
   value       = module.training_workflow.personalize_role_arn
 }
-# <<< outputs "training_workflow"
 
-# >>> outputs "segment_postprocessing"
 output "segment_postprocessing_state_machine_arn" {
   description = "ARN of the segment post-processing state machine (batch segment job output → exports, Pinpoint import parts)."
   value       = module.segment_postprocessing.state_machine_arn
 }
-# <<< outputs "segment_postprocessing"
 
-# >>> outputs "pinpoint_import"
 output "segment_import_state_machine_arn" {
   description = "ARN of the Pinpoint segment import state machine; null without the pinpoint destination."
   value       = one(module.pinpoint_import[*].state_machine_arn)
@@ -87,9 +78,7 @@ output "pinpoint_import_role_arn" {
   description = "Role Amazon Pinpoint assumes to read the import files; null without the pinpoint destination."
   value       = one(module.pinpoint_import[*].import_role_arn)
 }
-# <<< outputs "pinpoint_import"
 
-# >>> outputs "ses_destination"
 output "ses_destination_state_machine_arn" {
   description = "ARN of the SES destination state machine (segment export → contact-list topic); null unless \"ses\" is in segment_destinations."
   value       = one(module.ses_destination[*].state_machine_arn)
@@ -99,4 +88,3 @@ output "ses_contact_list_name" {
   description = "SES contact list holding one topic per segment; null unless \"ses\" is in segment_destinations."
   value       = one(module.ses_destination[*].contact_list_name)
 }
-# <<< outputs "ses_destination"

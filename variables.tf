@@ -69,12 +69,6 @@ variable "segment_destinations" {
   }
 }
 
-variable "pinpoint_enabled" {
-  description = "Deprecated: use segment_destinations. When set (true/false) it overrides whether \"pinpoint\" is in segment_destinations; null (the default) follows segment_destinations."
-  type        = bool
-  default     = null
-}
-
 variable "ses_contact_list_name" {
   description = "SES destination: contact list the segment topics go to (SES allows one per account). null: `<name_prefix>-segments`, created if missing. Name the account's existing list to add topics to it (topics not created by this solution are never removed)."
   type        = string

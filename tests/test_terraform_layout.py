@@ -376,8 +376,9 @@ def test_provider_region_and_default_tags(root: dict[str, list[Any]]) -> None:
 
 def test_pinpoint_app_toggle(root: dict[str, list[Any]]) -> None:
     local_values = locals_of(root)
-    # Pinpoint is selected by segment_destinations (the deprecated pinpoint_enabled overrides it when set)
-    assert 'contains(var.segment_destinations, "pinpoint")' in local_values["pinpoint_enabled"]
+    # Pinpoint is selected by segment_destinations alone (the deprecated pinpoint_enabled variable is gone)
+    assert local_values["pinpoint_enabled"] == '${contains(var.segment_destinations, "pinpoint")}'
+    assert "pinpoint_enabled" not in variables_of(root)
     assert local_values["create_pinpoint_app"] == "${local.pinpoint_enabled && var.pinpoint_application_id == null}"
     app = resources(root)[("aws_pinpoint_app", "this")]
     assert app["count"] == "${local.create_pinpoint_app ? 1 : 0}"
@@ -399,11 +400,10 @@ def test_root_outputs_cover_buckets_bus_topic_and_pinpoint(root: dict[str, list[
     } <= outputs
 
 
-def test_root_has_marked_slots_for_workflow_modules() -> None:
-    main, outputs = (ROOT / "main.tf").read_text(), (ROOT / "outputs.tf").read_text()
-    for workflow in ("training_workflow", "segment_postprocessing", "pinpoint_import"):
-        assert f'# >>> module "{workflow}"' in main and f'# <<< module "{workflow}"' in main
-        assert f'# >>> outputs "{workflow}"' in outputs and f'# <<< outputs "{workflow}"' in outputs
+def test_no_moved_blocks_left() -> None:
+    # No released deployment has state to migrate: the refactoring's moved blocks were removed (issue 15).
+    for path in tf_files():
+        assert not any(line.startswith("moved {") for line in path.read_text().splitlines()), path
 
 
 @pytest.mark.parametrize("example", ["minimal", "complete"])

@@ -187,3 +187,16 @@ def test_version_constraints(constraint: str, allowed: bool) -> None:
     from contextual_targeting.tfcheck.wiring import version_allows
 
     assert version_allows(constraint, "6.69.1") is allowed
+
+
+def test_validate_tf_root_defaults_to_the_current_directorys_repository(tmp_path: Path) -> None:
+    from contextual_targeting.commands.validate_tf import current_repository
+
+    repo = tmp_path / "their-repo"
+    (repo / "modules" / "x").mkdir(parents=True)
+    (repo / ".git").write_text("gitdir: /elsewhere\n")  # a git worktree's .git is a file
+    assert current_repository(repo / "modules" / "x") == repo
+    outside = tmp_path / "no-repo"
+    outside.mkdir()
+    assert current_repository(outside) in (outside, *outside.parents)
+    assert current_repository(outside) != repo

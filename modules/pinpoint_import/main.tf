@@ -64,27 +64,6 @@ module "prepare" {
   tags               = var.tags
 }
 
-# The function's resources were declared here before the shared module existed: keep them, do not recreate them.
-moved {
-  from = aws_cloudwatch_log_group.prepare
-  to   = module.prepare.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.prepare
-  to   = module.prepare.aws_lambda_function.this
-}
-
-moved {
-  from = aws_iam_role.prepare
-  to   = module.prepare.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.prepare
-  to   = module.prepare.aws_iam_role_policy.this
-}
-
 # ------------------------------------------------------------------------------------------------ state machine
 # Log group, state machine and role come from the shared state machine module; the workflow's own statements
 # (data.aws_iam_policy_document.state_machine in iam.tf) go into the role's policy next to log delivery and X-Ray.
@@ -99,27 +78,6 @@ module "state_machine" {
   policy_json        = data.aws_iam_policy_document.state_machine.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
-}
-
-# These resources were declared here before the shared module existed: keep them, do not recreate them.
-moved {
-  from = aws_cloudwatch_log_group.state_machine
-  to   = module.state_machine.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_sfn_state_machine.this
-  to   = module.state_machine.aws_sfn_state_machine.this
-}
-
-moved {
-  from = aws_iam_role.state_machine
-  to   = module.state_machine.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.state_machine
-  to   = module.state_machine.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ trigger
@@ -148,53 +106,3 @@ module "trigger" {
   tags                 = var.tags
 }
 
-# The trigger's resources were declared here before the shared module existed: keep them, do not recreate them.
-moved {
-  from = aws_cloudwatch_log_group.start
-  to   = module.trigger.aws_cloudwatch_log_group.start
-}
-
-moved {
-  from = aws_lambda_function.start
-  to   = module.trigger.aws_lambda_function.start
-}
-
-moved {
-  from = aws_lambda_function_event_invoke_config.start
-  to   = module.trigger.aws_lambda_function_event_invoke_config.start
-}
-
-moved {
-  from = aws_sqs_queue.dlq
-  to   = module.trigger.aws_sqs_queue.dlq
-}
-
-moved {
-  from = aws_sqs_queue_policy.dlq
-  to   = module.trigger.aws_sqs_queue_policy.dlq
-}
-
-moved {
-  from = aws_iam_role.start
-  to   = module.trigger.aws_iam_role.start
-}
-
-moved {
-  from = aws_iam_role_policy.start
-  to   = module.trigger.aws_iam_role_policy.start
-}
-
-moved {
-  from = aws_cloudwatch_event_rule.import
-  to   = module.trigger.aws_cloudwatch_event_rule.this
-}
-
-moved {
-  from = aws_cloudwatch_event_target.start
-  to   = module.trigger.aws_cloudwatch_event_target.start
-}
-
-moved {
-  from = aws_lambda_permission.events
-  to   = module.trigger.aws_lambda_permission.events
-}

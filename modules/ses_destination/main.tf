@@ -100,47 +100,6 @@ module "contacts" {
   tags               = var.tags
 }
 
-# The functions' resources were declared here before the shared module existed: keep them, do not recreate them.
-moved {
-  from = aws_cloudwatch_log_group.function["topic"]
-  to   = module.topic.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.topic
-  to   = module.topic.aws_lambda_function.this
-}
-
-moved {
-  from = aws_iam_role.function["topic"]
-  to   = module.topic.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.function["topic"]
-  to   = module.topic.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_cloudwatch_log_group.function["contacts"]
-  to   = module.contacts.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.contacts
-  to   = module.contacts.aws_lambda_function.this
-}
-
-moved {
-  from = aws_iam_role.function["contacts"]
-  to   = module.contacts.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.function["contacts"]
-  to   = module.contacts.aws_iam_role_policy.this
-}
-
 # ------------------------------------------------------------------------------------------------ state machine
 # Log group, state machine and role come from the shared state machine module; the workflow's own statements
 # (data.aws_iam_policy_document.state_machine in iam.tf) go into the role's policy next to log delivery and X-Ray.
@@ -155,27 +114,6 @@ module "state_machine" {
   policy_json        = data.aws_iam_policy_document.state_machine.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
-}
-
-# These resources were declared here before the shared module existed: keep them, do not recreate them.
-moved {
-  from = aws_cloudwatch_log_group.state_machine
-  to   = module.state_machine.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_sfn_state_machine.this
-  to   = module.state_machine.aws_sfn_state_machine.this
-}
-
-moved {
-  from = aws_iam_role.state_machine
-  to   = module.state_machine.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.state_machine
-  to   = module.state_machine.aws_iam_role_policy.this
 }
 
 # ------------------------------------------------------------------------------------------------ trigger
@@ -202,53 +140,3 @@ module "trigger" {
   tags                 = var.tags
 }
 
-# The trigger's resources were declared here before the shared module existed: keep them, do not recreate them.
-moved {
-  from = aws_cloudwatch_log_group.function["start"]
-  to   = module.trigger.aws_cloudwatch_log_group.start
-}
-
-moved {
-  from = aws_lambda_function.start
-  to   = module.trigger.aws_lambda_function.start
-}
-
-moved {
-  from = aws_lambda_function_event_invoke_config.start
-  to   = module.trigger.aws_lambda_function_event_invoke_config.start
-}
-
-moved {
-  from = aws_sqs_queue.dlq
-  to   = module.trigger.aws_sqs_queue.dlq
-}
-
-moved {
-  from = aws_sqs_queue_policy.dlq
-  to   = module.trigger.aws_sqs_queue_policy.dlq
-}
-
-moved {
-  from = aws_iam_role.start
-  to   = module.trigger.aws_iam_role.start
-}
-
-moved {
-  from = aws_iam_role_policy.start
-  to   = module.trigger.aws_iam_role_policy.start
-}
-
-moved {
-  from = aws_cloudwatch_event_rule.export
-  to   = module.trigger.aws_cloudwatch_event_rule.this
-}
-
-moved {
-  from = aws_cloudwatch_event_target.start
-  to   = module.trigger.aws_cloudwatch_event_target.start
-}
-
-moved {
-  from = aws_lambda_permission.events
-  to   = module.trigger.aws_lambda_permission.events
-}

@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from contextual_targeting.tfcheck import REPO_ROOT
+
+def current_repository(start: Path | None = None) -> Path:
+    """The repository the command runs in: the nearest directory from ``start`` (default: the working directory)
+    upwards that holds ``.git`` (a folder, or a file in a git worktree); ``start`` itself outside any repository."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory
+    return here
 
 
 def register(subparsers: Any) -> None:
@@ -17,7 +25,12 @@ def register(subparsers: Any) -> None:
         "validate-tf",
         help="offline Terraform validation: HCL, fmt, provider schema, wiring, checkov, IAM lint, terraform validate",
     )
-    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="tree to check (default: this repository)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="tree to check (default: the git repository of the current directory, else the current directory)",
+    )
     parser.add_argument(
         "--tools-venv",
         type=Path,
@@ -43,7 +56,7 @@ def register(subparsers: Any) -> None:
 def _run(args: Any) -> int:
     from contextual_targeting.tfcheck.runner import Options, run
 
-    root = args.root.resolve()
+    root = args.root.resolve() if args.root else current_repository()
     report = args.write_security_report
     options = Options(
         root=root,
