@@ -59,9 +59,9 @@ variable "kms_key_arn" {
 }
 
 variable "segment_destinations" {
-  description = "Where segments go besides the always-on S3 export (`segments/<dataset group>/<job>/<segment>.csv`): `pinpoint` (Amazon Pinpoint segments; engagement features reached end of support on 2026-10-30) and/or `ses` (topics of an Amazon SES contact list). `[\"ses\"]` is the switch for accounts without Pinpoint; `[]` keeps the S3 export only."
+  description = "Where segments go besides the always-on S3 export (`segments/<dataset group>/<job>/<segment>.csv`). Default `[]`: the S3 export only, which works in any AWS account as created today with nothing else to set up. `ses`: topics of the account's one Amazon SES contact list (sending to them needs a verified identity and SES production access). `pinpoint`: Amazon Pinpoint static segments — WARNING: Pinpoint's engagement features (endpoints, segments, imports, campaigns) reached end of support on 2026-10-30 and cannot be used in an account that has no Pinpoint project; choose it only for such an existing project."
   type        = set(string)
-  default     = ["pinpoint"]
+  default     = []
 
   validation {
     condition     = alltrue([for d in var.segment_destinations : contains(["pinpoint", "ses"], d)])

@@ -30,7 +30,7 @@ def _queries() -> list[str]:
 def demo(built_zips: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, Path, str]:
     out = tmp_path_factory.mktemp("demo") / "out"
     stream = io.StringIO()
-    result = run_demo(DATA, out, stream=stream, timeout=300)
+    result = run_demo(DATA, out, destination="pinpoint", stream=stream, timeout=300)
     return result, out, stream.getvalue()
 
 
@@ -153,14 +153,25 @@ def test_ses_destination_demo_lists_each_segment_topic_and_subscribers(built_zip
     assert sum("ses" in n["subject"].lower() for n in result.notifications) == len(topics)
 
 
-def test_export_only_destination_writes_exports_and_imports_nothing(built_zips: Path, tmp_path: Path) -> None:
+def test_demo_without_arguments_runs_the_terraform_default_export_only(built_zips: Path, tmp_path: Path) -> None:
+    import hcl2
+
+    from contextual_targeting.cli import main
+
+    # `make demo` = `contextual-targeting demo` with no destination: the root module's default segment_destinations
+    variables = {
+        k.strip('"'): v for block in hcl2.load((REPO / "variables.tf").open())["variable"] for k, v in block.items()
+    }
+    assert variables["segment_destinations"]["default"] == []
     out = tmp_path / "out"
-    result = run_demo(DATA, out, destination="export-only", stream=io.StringIO(), timeout=300)
-    assert result.exit_code == 0
-    assert {e.workflow for e in result.executions} == {"training", "segment_postprocessing"}
+    assert main(["demo", "--out", str(out), "--timeout", "300"]) == 0
+    summary = json.loads((out / "demo_summary.json").read_text())
+    assert summary["exit_code"] == 0 and not summary["failures"]
+    assert {e["workflow"] for e in summary["executions"]} == {"training", "segment_postprocessing"}
+    assert all(e["status"] == "SUCCEEDED" for e in summary["executions"])
     assert len(list(out.glob("segments/bingewatch/*/*.csv"))) == len(_queries())
-    assert not (out / "pinpoint").exists() and not result.ses_topics
-    assert all(row["endpoints"] is None and row["pinpoint_segment_id"] is None for row in result.segments)
+    assert not (out / "pinpoint").exists() and not summary["ses_topics"]
+    assert all(row["endpoints"] is None and row["pinpoint_segment_id"] is None for row in summary["segments"])
 
 
 def test_unknown_destination_is_refused(tmp_path: Path) -> None:

@@ -106,9 +106,9 @@ module "contextual_targeting" {
   notification_emails = var.notification_emails
   kms_key_arn         = aws_kms_key.this.arn
 
-  # Destinations besides the always-on S3 export: Pinpoint (a new project, or pinpoint_application_id = "<32 hex>")
-  # and SES contact-list topics (the list <name_prefix>-segments, or ses_contact_list_name = the account's list).
-  # ["ses"] in accounts where Pinpoint is gone (end of support 2026-10-30).
+  # Destinations besides the always-on S3 export: SES contact-list topics (the list <name_prefix>-segments, or
+  # ses_contact_list_name = the account's list). "pinpoint" (with pinpoint_application_id = "<32 hex>" of an existing
+  # project) only where a Pinpoint project still exists: engagement features reached end of support on 2026-10-30.
   segment_destinations    = var.segment_destinations
   pinpoint_application_id = var.pinpoint_application_id
   segment_import_prefix   = "pinpoint/"

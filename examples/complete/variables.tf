@@ -17,9 +17,9 @@ variable "notification_emails" {
 }
 
 variable "segment_destinations" {
-  description = "Destinations besides the S3 export: [\"pinpoint\", \"ses\"] (both), [\"ses\"] in accounts without Amazon Pinpoint (end of support 2026-10-30), [] for the export only."
+  description = "Destinations besides the S3 export: [\"ses\"] (SES contact-list topics; sending needs a verified identity and SES production access), [] for the export only. [\"pinpoint\"] only with an existing Pinpoint project: Pinpoint's engagement features reached end of support on 2026-10-30."
   type        = set(string)
-  default     = ["pinpoint", "ses"]
+  default     = ["ses"]
 }
 
 variable "ses_contact_list_name" {

@@ -4,7 +4,7 @@ output "data_bucket_name" {
 }
 
 output "segment_bucket_name" {
-  description = "Upload Pinpoint endpoint files here: aws s3 sync data/pinpoint s3://<this>/pinpoint/"
+  description = "Pinpoint endpoint files go here (only with the pinpoint destination): aws s3 sync data/pinpoint s3://<this>/pinpoint/"
   value       = module.contextual_targeting.segment_bucket_name
 }
 

@@ -26,9 +26,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--destination",
         choices=["pinpoint", "ses", "both", "export-only"],
-        default="pinpoint",
-        help="where segments go besides the S3 export: Pinpoint static segments (default), SES contact-list topics, "
-        "both, or nowhere (export only)",
+        default="export-only",
+        help="where segments go besides the S3 export: nowhere (export-only, the default, as terraform apply's "
+        "default segment_destinations = []), SES contact-list topics, Pinpoint static segments (end of support "
+        "2026-10-30), or both",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the workflows")
     parser.set_defaults(func=_run)

@@ -99,7 +99,7 @@ def run_demo(
     data_dir: Path,
     out_dir: Path,
     *,
-    destination: str = "pinpoint",
+    destination: str = "export-only",  # = the root module's default segment_destinations = []
     stream: TextIO = sys.stdout,
     timeout: float = 600,
     settings: Settings | None = None,
