@@ -45,6 +45,7 @@ module "storage" {
   name_prefix                       = var.name_prefix
   kms_key_arn                       = var.kms_key_arn
   batch_output_retention_days       = var.batch_output_retention_days
+  force_destroy                     = var.force_destroy
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
   ses_import_prefix                 = local.ses_enabled ? local.ses_import_prefix : null
   tags                              = local.tags

@@ -1,5 +1,5 @@
 output "data_bucket_name" {
-  description = "Data bucket: train/ (uploads start training), batch/, segments/ (the S3 export), work/."
+  description = "Data bucket: train/ (uploads start training), batch/ (job inputs), batch-output/, segments/ (the S3 export), work/."
   value       = module.storage.data_bucket_name
 }
 

@@ -131,7 +131,7 @@ variable "lambda_package_dir" {
 }
 
 variable "batch_output_retention_days" {
-  description = "Days after which objects under batch/ in the data bucket (batch segment job inputs and outputs) expire."
+  description = "Days after which batch segment job output (batch-output/ in the data bucket) expires. The job inputs under batch/ and the training data under train/ never expire."
   type        = number
   default     = 90
 
@@ -141,8 +141,14 @@ variable "batch_output_retention_days" {
   }
 }
 
+variable "force_destroy" {
+  description = "Let terraform destroy delete both buckets with every object and object version in them (uploads, exports, job output). false (the default): destroy fails while a bucket is not empty — see the README, \"Remove everything\"."
+  type        = bool
+  default     = false
+}
+
 variable "noncurrent_version_retention_days" {
-  description = "Days after which noncurrent object versions expire in both buckets."
+  description = "Days after which noncurrent object versions expire: in the data bucket under the prefixes the workflows write (work/, batch-output/, segments/, ses/; never train/ or batch/), in the segment import bucket everywhere."
   type        = number
   default     = 30
 

@@ -280,11 +280,12 @@ def test_personalize_may_read_train_and_read_write_batch_only_from_this_account(
         for resource in statement["resources"]:
             grants.setdefault(unquote(resource), set()).update(unquote(a) for a in statement["actions"])
         if statement["actions"] == ['"s3:ListBucket"']:
-            assert conditions[('"StringLike"', '"s3:prefix"')] == ['"train/*"', '"batch/*"']
+            assert conditions[('"StringLike"', '"s3:prefix"')] == ['"train/*"', '"batch/*"', '"batch-output/*"']
     assert grants == {
         '${aws_s3_bucket.this["data"].arn}': {"s3:ListBucket"},
         '${aws_s3_bucket.this["data"].arn}/train/*': {"s3:GetObject"},
-        '${aws_s3_bucket.this["data"].arn}/batch/*': {"s3:GetObject", "s3:PutObject"},
+        '${aws_s3_bucket.this["data"].arn}/batch/*': {"s3:GetObject"},  # the users' job inputs: read only
+        '${aws_s3_bucket.this["data"].arn}/batch-output/*': {"s3:GetObject", "s3:PutObject"},
     }
     combined = resources(storage, "data")[("aws_iam_policy_document", "bucket")]
     assert 'each.key == "data" ? [data.aws_iam_policy_document.personalize_access.json] : []' in text(
@@ -292,22 +293,75 @@ def test_personalize_may_read_train_and_read_write_batch_only_from_this_account(
     )
 
 
-def test_lifecycle_expires_work_and_batch_and_noncurrent_versions(storage: dict[str, list[Any]]) -> None:
-    table = resources(storage)
-    data_rules = {unquote(r["id"]): r for r in table[("aws_s3_bucket_lifecycle_configuration", "data")]["rule"]}
-    assert data_rules["expire-work"]["filter"][0]["prefix"] == '"work/"'
-    assert data_rules["expire-work"]["expiration"][0]["days"] == "${var.work_retention_days}"
+def _lifecycle_rules(storage: dict[str, list[Any]], bucket: str) -> list[dict[str, Any]]:
+    body = resources(storage)[("aws_s3_bucket_lifecycle_configuration", bucket)]
+    assert "dynamic" not in body  # every rule is written out, so this test sees each one
+    return list(body["rule"])
+
+
+def _prefix(rule: dict[str, Any]) -> str:
+    filters = rule.get("filter") or [{}]
+    return unquote(filters[0].get("prefix", '""')) if filters[0] else ""
+
+
+def _deletes_objects(rule: dict[str, Any]) -> bool:
+    """Expires current objects, noncurrent versions or delete markers (anything but aborting uploads)."""
+    return bool(rule.get("expiration") or rule.get("noncurrent_version_expiration"))
+
+
+def test_lifecycle_expires_outputs_and_never_the_users_inputs(storage: dict[str, list[Any]], tmp_path: Path) -> None:
+    from contextual_targeting.core.training_sources import LocalSource
+    from contextual_targeting.core.training_validation import build_plan, validate_training_input
+
+    rules = _lifecycle_rules(storage, "data")
+    assert all(rule["status"] == '"Enabled"' for rule in rules)
+    deleting = [rule for rule in rules if _deletes_objects(rule)]
+    assert deleting and all(_prefix(rule) for rule in deleting), "an expiring rule without a prefix covers inputs"
+
+    # Keys as the workflows really name them: the plan the validate function hands the state machine
+    sample = ROOT / "data/personalize"
+    result = validate_training_input(LocalSource(), (sample / "train/bingewatch/config.json").as_posix())
+    plan = build_plan(result, "config.json-0123456789abcdef")
+    output = plan["batchSegmentJobs"][0]["output"].split(str(sample), 1)[-1].lstrip("/")
+    job_input = plan["batchSegmentJobs"][0]["input"].split(str(sample), 1)[-1].lstrip("/")
+    assert job_input == "batch/bingewatch/bingewatch-affinity/job_config.json"
+    inputs = [
+        job_input,
+        "train/bingewatch/config.json",
+        "train/bingewatch/interactions.csv",
+        "train/bingewatch/items/part-00000.csv",
+    ]
+    outputs = {
+        f"{output}job_config.json.out": "expire-batch-output",
+        "work/exec-1/chunks/00000.csv": "expire-work",
+    }
+
+    def covering(key: str) -> list[str]:
+        return [unquote(rule["id"]) for rule in deleting if key.startswith(_prefix(rule))]
+
+    for key in inputs:
+        assert covering(key) == [], f"{key} would be deleted by {covering(key)}"
+    for key, rule_id in outputs.items():
+        assert rule_id in covering(key), key
+    by_id = {unquote(rule["id"]): rule for rule in rules}
+    assert by_id["expire-work"]["expiration"][0]["days"] == "${var.work_retention_days}"
     assert variables_of(storage)["work_retention_days"]["default"] == 7
-    assert data_rules["expire-batch"]["filter"][0]["prefix"] == '"batch/"'
-    assert data_rules["expire-batch"]["expiration"][0]["days"] == "${var.batch_output_retention_days}"
-    segment_rules = table[("aws_s3_bucket_lifecycle_configuration", "segments")]["rule"]
-    for rule in (data_rules["noncurrent-versions"], *segment_rules):
-        assert rule["status"] == '"Enabled"'
-        expiration = rule["noncurrent_version_expiration"][0]
-        assert expiration["noncurrent_days"] == "${var.noncurrent_version_retention_days}"
+    assert by_id["expire-batch-output"]["expiration"][0]["days"] == "${var.batch_output_retention_days}"
+    # older versions of every output expire; the exports and SES files themselves stay current
+    for key in [*outputs, "segments/bingewatch/job/genres-action.csv", "ses/topics/t/members.csv"]:
+        noncurrent = [r for r in deleting if key.startswith(_prefix(r)) and r.get("noncurrent_version_expiration")]
+        assert noncurrent, key
+        assert noncurrent[0]["noncurrent_version_expiration"][0]["noncurrent_days"] == (
+            "${var.noncurrent_version_retention_days}"
+        )
+    assert not any("days" in r.get("expiration", [{}])[0] for r in deleting if _prefix(r) in ("segments/", "ses/"))
+    assert by_id["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
+    segment_rules = resources(storage)[("aws_s3_bucket_lifecycle_configuration", "segments")]["rule"]
+    for rule in segment_rules:
+        assert rule["noncurrent_version_expiration"][0]["noncurrent_days"] == "${var.noncurrent_version_retention_days}"
         assert rule["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
     for name in ("data", "segments"):
-        assert table[("aws_s3_bucket_lifecycle_configuration", name)]["depends_on"] == [
+        assert resources(storage)[("aws_s3_bucket_lifecycle_configuration", name)]["depends_on"] == [
             "${aws_s3_bucket_versioning.this}"
         ]
 
@@ -540,3 +594,19 @@ def test_terraform_evaluates_the_root_variable_validations(
         assert result.returncode != 0
         assert "Invalid value for variable" in result.stderr
         assert f"var.{invalid}" in result.stderr, result.stderr
+
+
+def test_complete_example_key_policy_binds_every_service_to_this_account() -> None:
+    example = load(ROOT / "examples/complete")
+    doc = resources(example, "data")[("aws_iam_policy_document", "key")]
+    services = []
+    for statement in policy_statements(doc):
+        principal = statement["principals"][0]
+        if principal["type"] != '"Service"':
+            continue
+        services.extend(unquote(i) for i in principal["identifiers"])
+        conditions = {(c["test"], c["variable"]): c["values"] for c in statement.get("condition", [])}
+        assert conditions.get(('"StringEquals"', '"aws:SourceAccount"')) == [
+            "${data.aws_caller_identity.current.account_id}"
+        ], statement["sid"]
+    assert {"personalize.amazonaws.com", "events.amazonaws.com", "ses.amazonaws.com"} <= set(services)

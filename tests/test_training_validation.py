@@ -129,6 +129,9 @@ def test_valid_fixture_passes_and_plans_names_within_limits() -> None:
         "name": "bingewatch-affinity",
         "recipeArn": "arn:aws:personalize:::recipe/aws-item-attribute-affinity",
         "trainingMode": "FULL",
+        # CreateSolution's own default is true (retraining every 7 days outside the workflow): sent as false
+        "performAutoTraining": False,
+        "solutionConfig": {},
     }
     for name in [d["importJobName"] for d in plan["datasets"]] + [j["jobName"] for j in plan["batchSegmentJobs"]]:
         assert len(name) <= MAX_NAME_LENGTH and NAME_PATTERN.match(name)
@@ -190,7 +193,7 @@ def test_lambda_returns_the_plan_for_the_valid_upload(lambda_handler, s3) -> Non
     assert job["numResults"] == 100
     assert job["jobName"].startswith("bingewatch-affinity-")
     assert job["input"] == f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/job_config.json"
-    assert job["output"] == f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/{job['jobName']}/"
+    assert job["output"] == f"s3://{BUCKET}/batch-output/bingewatch/bingewatch-affinity/{job['jobName']}/"
     assert plan["report"] == {"problems": [], "notes": []}
 
 
@@ -295,6 +298,14 @@ def test_several_problems_are_all_reported_in_one_report() -> None:
             r"trainingMode must be FULL",
         ),
         (
+            lambda c: c["solutions"][0]["serviceConfig"].update(
+                performAutoTraining=True,
+                solutionConfig={"autoTrainingConfig": {"schedulingExpression": "rate(45 days)"}},
+            ),
+            r"schedulingExpression$",
+            r"rate\(N days\) with N from 1 to 30",
+        ),
+        (
             lambda c: c["datasets"]["users"]["schema"]["serviceConfig"].update(name="bingewatch-items-schema"),
             r"config\.json: datasets\.users$",
             r'schema name "bingewatch-items-schema" is also used by datasets\.items',
@@ -305,6 +316,23 @@ def test_config_and_avro_schema_problems(tmp_path: Path, edit, where: str, messa
     config = edit_config(valid_copy(tmp_path), edit)
     result = validate_local(config)
     assert_reported(result.report.problems, [(where, message)])
+
+
+def test_automatic_training_is_sent_only_when_the_config_asks_for_it(tmp_path: Path) -> None:
+    schedule = {"autoTrainingConfig": {"schedulingExpression": "rate(14 days)"}}
+    config = edit_config(
+        valid_copy(tmp_path),
+        lambda c: c["solutions"][0]["serviceConfig"].update(performAutoTraining=True, solutionConfig=schedule),
+    )
+    plan = build_plan(validate_local(config), "config.json-0123456789abcdef")
+    assert plan["solution"]["performAutoTraining"] is True
+    assert plan["solution"]["solutionConfig"] == schedule
+    # a schedule without performAutoTraining: true is not sent (Personalize uses it only with auto training on)
+    config = edit_config(
+        valid_copy(tmp_path / "off"), lambda c: c["solutions"][0]["serviceConfig"].update(solutionConfig=schedule)
+    )
+    plan = build_plan(validate_local(config), "config.json-0123456789abcdef")
+    assert plan["solution"]["performAutoTraining"] is False and plan["solution"]["solutionConfig"] == {}
 
 
 def test_data_layout_problems(tmp_path: Path) -> None:

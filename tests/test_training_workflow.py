@@ -249,13 +249,20 @@ def test_upload_trains_and_runs_the_batch_segment_job(stack: Stack) -> None:
     job = stack.personalize.of_kind("batch-segment-job")[0]
     assert job.status == "ACTIVE"
     create_job = next(params for name, params in stack.personalize.calls if name == "CreateBatchSegmentJob")
-    prefix = f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/"
-    assert create_job["jobInput"]["s3DataSource"]["path"] == prefix + "job_config.json"
+    prefix = f"s3://{BUCKET}/batch-output/bingewatch/bingewatch-affinity/"  # outputs apart from the inputs
+    assert create_job["jobInput"]["s3DataSource"]["path"] == (
+        f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/job_config.json"
+    )
     assert create_job["jobOutput"]["s3DataDestination"]["path"] == f"{prefix}{create_job['jobName']}/"
     assert create_job["roleArn"] == PERSONALIZE_ROLE and create_job["numResults"] == 100
+    # the rendered CreateSolution turns automatic training off (the API's default is on: retraining every 7 days)
+    create_solution = next(params for name, params in stack.personalize.calls if name == "CreateSolution")
+    assert create_solution["performAutoTraining"] is False and create_solution["solutionConfig"] == {}
+    (solution,) = stack.personalize.of_kind("solution")
+    assert solution.fields["performAutoTraining"] is False
     imports = [params for name, params in stack.personalize.calls if name == "CreateDatasetImportJob"]
     assert {p["roleArn"] for p in imports} == {PERSONALIZE_ROLE}
-    out_key = f"batch/bingewatch/bingewatch-affinity/{create_job['jobName']}/job_config.json.out"
+    out_key = f"batch-output/bingewatch/bingewatch-affinity/{create_job['jobName']}/job_config.json.out"
     lines = stack.s3.get_object(Bucket=BUCKET, Key=out_key)["Body"].read().decode().splitlines()
     assert len(lines) == 3 and all(json.loads(line)["output"]["usersList"] for line in lines)
 

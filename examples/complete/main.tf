@@ -69,9 +69,11 @@ data "aws_iam_policy_document" "key" {
       values   = [data.aws_caller_identity.current.account_id]
     }
   }
-  # SES reads the contact-import files (SSE-KMS) of the SES destination as its service principal. This is the
-  # statement SES documents for contact imports; reading the objects also takes the bucket policy statement that
-  # only SES acting for this account (aws:Referer) gets, on ses/imports/* only.
+  # SES reads the contact-import files (SSE-KMS) of the SES destination as its service principal; reading the
+  # objects also takes the bucket policy statement that only SES acting for this account (aws:Referer) gets, on
+  # ses/imports/* only. Like the other service statements, only SES acting for this account may use the key
+  # (aws:SourceAccount, the global condition key for service principals:
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount).
   statement {
     sid       = "AllowSesContactImports"
     effect    = "Allow"
@@ -81,6 +83,12 @@ data "aws_iam_policy_document" "key" {
     principals {
       type        = "Service"
       identifiers = ["ses.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }

@@ -9,7 +9,7 @@ Returns the plan (names, S3 locations, report notes; no user data)::
                    "dataLocation": "s3://b/train/<dg>/<x>.csv" or ".../<x>/", "importJobName": "<name>-<run>"}],
      "solution": {"name", "recipeArn", "trainingMode"},
      "batchSegmentJobs": [{"jobName": "<solution>-<run>[-n]", "numResults", "input": "s3://b/batch/<dg>/<s>/job_config.json",
-                           "output": "s3://b/batch/<dg>/<s>/<jobName>/"}],
+                           "output": "s3://b/batch-output/<dg>/<s>/<jobName>/"}],
      "report": {"problems": [], "notes": [...]}}
 
 ``<run>`` is 10 hex digits of sha256(run_id): a retried execution plans the same names, another execution new ones;

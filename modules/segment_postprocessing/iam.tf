@@ -11,7 +11,7 @@ data "aws_iam_policy_document" "split" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["batch/*"]
+      values   = ["batch-output/*"]
     }
   }
 

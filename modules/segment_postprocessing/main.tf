@@ -30,7 +30,7 @@ locals {
   function_arns      = { for key, name in local.function_names : key => "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${name}" }
   job_arn_pattern    = "arn:${local.partition}:personalize:${local.region}:${local.account}:batch-segment-job/*"
 
-  batch_objects     = "${var.data_bucket_arn}/batch/*"
+  batch_objects     = "${var.data_bucket_arn}/batch-output/*"
   export_objects    = "${var.data_bucket_arn}/segments/*"
   scratch_objects   = "${var.data_bucket_arn}/work/*"
   segment_objects   = "${var.segment_bucket_arn}/${var.segment_import_prefix}segments/*"

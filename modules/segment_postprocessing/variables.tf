@@ -17,7 +17,7 @@ variable "tags" {
 }
 
 variable "data_bucket_name" {
-  description = "Data bucket: job output is read under `batch/`, exports written under `segments/`, scratch under `work/`."
+  description = "Data bucket: job output is read under `batch-output/`, exports written under `segments/`, scratch under `work/`."
   type        = string
 }
 

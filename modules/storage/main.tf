@@ -24,7 +24,10 @@ resource "aws_s3_bucket" "this" {
   for_each = local.buckets
 
   bucket = each.value
-  tags   = var.tags
+  # false (the default): terraform destroy refuses a bucket that still holds objects or versions. true lets it delete
+  # them all — every upload and every export (README, "Remove everything").
+  force_destroy = var.force_destroy
+  tags          = var.tags
 }
 
 resource "aws_s3_bucket_versioning" "this" {
@@ -121,7 +124,7 @@ data "aws_iam_policy_document" "personalize_access" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["train/*", "batch/*"]
+      values   = ["train/*", "batch/*", "batch-output/*"]
     }
 
     condition {
@@ -150,10 +153,28 @@ data "aws_iam_policy_document" "personalize_access" {
   }
 
   statement {
-    sid       = "PersonalizeBatchInputOutput"
+    sid       = "PersonalizeReadBatchInput"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.this["data"].arn}/batch/*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["personalize.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid       = "PersonalizeWriteBatchOutput"
     effect    = "Allow"
     actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.this["data"].arn}/batch/*"]
+    resources = ["${aws_s3_bucket.this["data"].arn}/batch-output/*"]
 
     principals {
       type        = "Service"
@@ -213,6 +234,10 @@ resource "aws_s3_bucket_policy" "this" {
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
+# Lifecycle on what the workflows write only. S3 lifecycle filters match key prefixes (and tags/sizes), never
+# "everything but": so every expiring rule names an output prefix, and the users' own inputs — train/** and
+# batch/<dataset group>/<solution>/job_config.json — sit under prefixes no rule names. Batch segment job output has
+# its own prefix, batch-output/, for that reason.
 resource "aws_s3_bucket_lifecycle_configuration" "data" {
   bucket = aws_s3_bucket.this["data"].id
 
@@ -230,11 +255,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
   }
 
   rule {
-    id     = "expire-batch"
+    id     = "expire-batch-output"
     status = "Enabled"
 
     filter {
-      prefix = "batch/"
+      prefix = "batch-output/"
     }
 
     expiration {
@@ -242,20 +267,83 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
+  # Older versions of everything the workflows write expire (exports and the SES destination's files themselves
+  # stay current), and delete markers no noncurrent version is left behind are removed. S3 does not allow
+  # expired_object_delete_marker in a rule that expires by days, hence separate rules from the two above.
   rule {
-    id     = "noncurrent-versions"
+    id     = "noncurrent-segments"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = "segments/"
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_retention_days
     }
 
-    # Remove delete markers once no noncurrent version is left behind them.
     expiration {
       expired_object_delete_marker = true
     }
+  }
+
+  rule {
+    id     = "noncurrent-ses"
+    status = "Enabled"
+
+    filter {
+      prefix = "ses/"
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "noncurrent-work"
+    status = "Enabled"
+
+    filter {
+      prefix = "work/"
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "noncurrent-batch-output"
+    status = "Enabled"
+
+    filter {
+      prefix = "batch-output/"
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  # Incomplete multipart uploads are not objects: aborting them after a day deletes no one's file.
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
 
     abort_incomplete_multipart_upload {
       days_after_initiation = 1

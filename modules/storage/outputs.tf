@@ -1,5 +1,5 @@
 output "data_bucket_name" {
-  description = "Name of the data bucket (train/, batch/, segments/, work/)."
+  description = "Name of the data bucket (train/, batch/, batch-output/, segments/, work/)."
   value       = aws_s3_bucket.this["data"].id
 }
 

@@ -31,7 +31,7 @@ variable "work_retention_days" {
 }
 
 variable "batch_output_retention_days" {
-  description = "Days after which objects under batch/ in the data bucket (batch segment job inputs and outputs) expire."
+  description = "Days after which batch segment job output (batch-output/ in the data bucket) expires. The job inputs under batch/ and the training data under train/ never expire."
   type        = number
   default     = 90
 
@@ -42,7 +42,7 @@ variable "batch_output_retention_days" {
 }
 
 variable "noncurrent_version_retention_days" {
-  description = "Days after which noncurrent object versions expire (both buckets)."
+  description = "Days after which noncurrent object versions expire: in the data bucket under the prefixes the workflows write (work/, batch-output/, segments/, ses/; never train/ or batch/), in the segment import bucket everywhere."
   type        = number
   default     = 30
 
@@ -50,6 +50,12 @@ variable "noncurrent_version_retention_days" {
     condition     = var.noncurrent_version_retention_days >= 1 && floor(var.noncurrent_version_retention_days) == var.noncurrent_version_retention_days
     error_message = "noncurrent_version_retention_days must be a whole number of days >= 1."
   }
+}
+
+variable "force_destroy" {
+  description = "Let terraform destroy delete the buckets with every object and object version in them (uploads, exports, job output). false: destroy fails while a bucket is not empty."
+  type        = bool
+  default     = false
 }
 
 variable "tags" {

@@ -24,7 +24,7 @@ data "aws_iam_policy_document" "personalize_trust" {
 
 resource "aws_iam_role" "personalize" {
   name               = "${var.name_prefix}-personalize"
-  description        = "Assumed by Amazon Personalize: read train/ and batch/ in the data bucket, write batch segment job output under batch/"
+  description        = "Assumed by Amazon Personalize: read train/ and batch/ in the data bucket, write batch segment job output under batch-output/"
   assume_role_policy = data.aws_iam_policy_document.personalize_trust.json
   tags               = var.tags
 }
@@ -39,7 +39,7 @@ data "aws_iam_policy_document" "personalize" {
   statement {
     sid       = "WriteBatchOutput"
     actions   = ["s3:PutObject"]
-    resources = ["${var.data_bucket_arn}/batch/*"]
+    resources = ["${var.data_bucket_arn}/batch-output/*"]
   }
 
   statement {
@@ -50,7 +50,7 @@ data "aws_iam_policy_document" "personalize" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["train/*", "batch/*"]
+      values   = ["train/*", "batch/*", "batch-output/*"]
     }
   }
 

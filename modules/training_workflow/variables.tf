@@ -22,7 +22,7 @@ variable "data_bucket_name" {
 }
 
 variable "data_bucket_arn" {
-  description = "ARN of the Personalize data bucket: the Personalize role reads `train/` and `batch/` and writes batch output under `batch/`; the validate function reads `train/` and `batch/`."
+  description = "ARN of the Personalize data bucket: the Personalize role reads `train/` and `batch/` and writes batch output under `batch-output/`; the validate function reads `train/` and `batch/`."
   type        = string
 
   validation {

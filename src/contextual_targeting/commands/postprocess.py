@@ -45,7 +45,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--endpoints", type=Path, help="endpoint mapping: CSV (Id, User.UserId) or export .gz files")
     parser.add_argument("--job-name", help="job name (default: the folder holding the .out file(s))")
-    parser.add_argument("--dataset-group", help="dataset group (default: from batch/<dg>/… in the path, else the job)")
+    parser.add_argument(
+        "--dataset-group", help="dataset group (default: from batch-output/<dg>/… in the path, else the job)"
+    )
     parser.add_argument("--channel", default=DEFAULT_CHANNEL, help="endpoint channel type to keep, or ALL (EMAIL)")
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="user ids per import part")
     parser.set_defaults(func=run)

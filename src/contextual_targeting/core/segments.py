@@ -64,10 +64,13 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 
 def dataset_group_from_output(output_path: str, job_name: str) -> str:
-    """``s3://bucket/batch/<dataset group>/<solution>/<job>/`` → ``<dataset group>`` (else the job name)."""
+    """``s3://bucket/batch-output/<dataset group>/<solution>/<job>/`` → ``<dataset group>`` (else the job name).
+
+    ``batch/<dataset group>/…`` (where job output went before it got its own prefix) is read the same way.
+    """
     _, prefix = parse_s3_url(output_path) if output_path.startswith("s3://") else ("", output_path)
     parts = [p for p in prefix.split("/") if p]
-    if len(parts) >= 2 and parts[0] == "batch":
+    if len(parts) >= 2 and parts[0] in ("batch-output", "batch"):
         return parts[1]
     return job_name
 

@@ -41,6 +41,7 @@ from contextual_targeting.core import schema_lite
 from contextual_targeting.core.training_sources import DataSource
 
 RECIPE_ARN = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
+OUTPUT_PREFIX = "batch-output/"  # batch segment job output: batch-output/<dataset group>/<solution>/<job>/
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$")  # Personalize Name shape (botocore: max 63)
 MAX_NAME_LENGTH = 63
 MAX_NUM_RESULTS = 5_000_000
@@ -939,8 +940,17 @@ def build_plan(result: ValidationResult, run_id: str) -> dict[str, Any]:
     solution = _solution(config)
     solution_name = solution["serviceConfig"]["name"]
     training_mode = _get(solution, "solutionVersion", "serviceConfig", "trainingMode") or "FULL"
+    # CreateSolution's performAutoTraining defaults to true: the solution would then train a new version every
+    # 7 days on its own, billed outside this workflow, and clash with its CreateSolutionVersion
+    # (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolution.html). Off unless the config asks.
+    auto_training = _get(solution, "serviceConfig", "performAutoTraining") is True
+    auto_training_config = _get(solution, "serviceConfig", "solutionConfig", "autoTrainingConfig")
+    solution_config = {"autoTrainingConfig": auto_training_config} if auto_training and auto_training_config else {}
     batch_prefix = posixpath.join(result.batch_root, "batch", dg_name, solution_name)
     job_input = result.job_config_key or posixpath.join(batch_prefix, "job_config.json")
+    # Job output goes under its own prefix, not next to the user's job_config.json under batch/: S3 lifecycle filters
+    # match key prefixes only, so outputs can expire without ever touching the users' inputs (modules/storage).
+    output_prefix = posixpath.join(result.batch_root, OUTPUT_PREFIX.rstrip("/"), dg_name, solution_name)
     jobs = solution.get("batchSegmentJobs") or []
     plan_jobs = []
     for number, job in enumerate(jobs, 1):
@@ -951,7 +961,7 @@ def build_plan(result: ValidationResult, run_id: str) -> dict[str, Any]:
                 "jobName": job_name,
                 "numResults": job["serviceConfig"]["numResults"],
                 "input": url(job_input),
-                "output": url(posixpath.join(batch_prefix, job_name)) + "/",
+                "output": url(posixpath.join(output_prefix, job_name)) + "/",
             }
         )
     datasets = [
@@ -969,7 +979,13 @@ def build_plan(result: ValidationResult, run_id: str) -> dict[str, Any]:
         "valid": True,
         "datasetGroup": {"name": dg_name, "tags": tags},
         "datasets": datasets,
-        "solution": {"name": solution_name, "recipeArn": RECIPE_ARN, "trainingMode": training_mode},
+        "solution": {
+            "name": solution_name,
+            "recipeArn": RECIPE_ARN,
+            "trainingMode": training_mode,
+            "performAutoTraining": auto_training,
+            "solutionConfig": solution_config,
+        },
         "batchSegmentJobs": plan_jobs,
         "report": result.report.as_dict(),
     }

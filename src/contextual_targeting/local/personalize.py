@@ -509,6 +509,8 @@ class PersonalizeEmulator(ServiceEmulator):
             "datasetGroupArn": group.arn,
             "performHPO": bool(params.get("performHPO", False)),
             "performAutoML": bool(params.get("performAutoML", False)),
+            # the API's default: automatic training on (API_CreateSolution.html, performAutoTraining)
+            "performAutoTraining": bool(params.get("performAutoTraining", True)),
         }
         for key in ("recipeArn", "eventType", "solutionConfig"):
             if key in params:
