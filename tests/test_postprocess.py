@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from contextual_targeting.cli import main
-from contextual_targeting.core.naming import segment_name
+from contextual_targeting.core.naming import segment_identity
 
 
 def write_output(folder: Path, lines: list[str], name: str = "job_config.json.out") -> Path:
@@ -41,7 +41,7 @@ def job(tmp_path: Path) -> Path:
 def test_exports_and_summary_without_endpoints(job: Path, tmp_path: Path, capsys):
     out = tmp_path / "out"
     assert main(["postprocess", "--job-output", str(job), "--out", str(out)]) == 0
-    action = segment_name('ITEMS.genres = "Action"', "weekly-1")
+    action = segment_identity("bingewatch", "affinity", "weekly-1", 'ITEMS.genres = "Action"').name
     folder = out / "segments" / "bingewatch" / "weekly-1"
     assert column(folder / f"{action}.csv") == ["USER_ID", "1", "2", "3"]
     summary = json.loads((folder / "_summary.json").read_text())
@@ -63,7 +63,7 @@ def test_import_csvs_from_an_endpoint_csv(job: Path, tmp_path: Path):
     )
     out = tmp_path / "out"
     assert main(["postprocess", "--job-output", str(job), "--out", str(out), "--endpoints", str(endpoints)]) == 0
-    action = segment_name('ITEMS.genres = "Action"', "weekly-1")
+    action = segment_identity("bingewatch", "affinity", "weekly-1", 'ITEMS.genres = "Action"').name
     assert column(out / "pinpoint" / "segments" / action / "part-00000.csv") == ["Id", "e1", "e3", "e3b"]
     ready = json.loads((out / "pinpoint" / "segments" / f"{action}.ready.json").read_text())
     assert (ready["users"], ready["endpoints"], ready["unresolved"], ready["parts"]) == (3, 3, 1, 1)
@@ -97,7 +97,7 @@ def test_import_csvs_from_a_gzipped_endpoint_export(job: Path, tmp_path: Path):
         str(export),
     ]
     assert main([*args, "--chunk-size", "1"]) == 0
-    comedy = segment_name('ITEMS.genres = "Comedy"', "weekly-1")
+    comedy = segment_identity("bingewatch", "affinity", "weekly-1", 'ITEMS.genres = "Comedy"').name
     parts = sorted((out / "pinpoint" / "segments" / comedy).iterdir())
     assert [p.name for p in parts] == ["part-00001.csv"]  # user 3 (chunk 0) has no endpoint: no part
     assert column(parts[0]) == ["Id", "x4"]
@@ -138,3 +138,34 @@ def test_an_endpoint_folder_without_endpoint_files_is_a_usage_error(job: Path, t
     )
     assert code == 2
     assert "no endpoint file" in capsys.readouterr().err
+
+
+def test_two_job_entries_and_two_dataset_groups_never_share_segments(tmp_path: Path):
+    """Issue 12: with a 30-character solution name, main named the segments of two job entries (and of prod and
+    staging) the same: one job's import files overwrote the other's and finalize deleted the other's parts."""
+    solution = "bingewatch-affinity-weekly-eu1"
+    endpoints = tmp_path / "endpoints.csv"
+    endpoints.write_text("Id,User.UserId\n" + "".join(f"e{u},{u}\n" for u in range(1, 9)))
+    out = tmp_path / "out"
+    runs = {}
+    for dg, entry, users in (("prod", "1", ["1", "2"]), ("prod", "2", ["3", "4"]), ("staging", "1", ["5", "6"])):
+        job_name = f"{solution}-3f9a0c11d2-{entry}"
+        folder = tmp_path / "batch-output" / dg / solution / entry / job_name
+        write_output(folder, [jline('ITEMS.g = "A"', users)])
+        argv = ["postprocess", "--job-output", str(folder), "--out", str(out), "--endpoints", str(endpoints)]
+        assert main(argv) == 0
+        runs[(dg, entry)] = (job_name, users)
+    names = set()
+    for (dg, entry), (job_name, users) in runs.items():
+        summary = json.loads((out / "segments" / dg / job_name / "_summary.json").read_text())
+        [segment] = summary["segments"]
+        identity = segment["identity"]
+        assert (identity["dataset_group"], identity["solution"], identity["job_entry"]) == (dg, solution, entry)
+        name = segment["segment_name"]
+        names.add(name)
+        assert column(out / "segments" / dg / job_name / f"{name}.csv") == ["USER_ID", *users]
+        # every job's own import files survive the other jobs' finalize
+        assert column(out / "pinpoint" / "segments" / name / "part-00000.csv") == ["Id", *[f"e{u}" for u in users]]
+        ready = json.loads((out / "pinpoint" / "segments" / f"{name}.ready.json").read_text())
+        assert ready["segment_name"] == name and ready["users"] == 2
+    assert len(names) == 3

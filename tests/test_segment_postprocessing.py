@@ -21,6 +21,7 @@ import pytest
 from moto import mock_aws
 
 from contextual_targeting.asl import STATEMACHINES_DIR, render, render_state_machine
+from contextual_targeting.core.naming import segment_identity
 from contextual_targeting.local.emulation import ServiceEmulator, ServiceError, emulate
 from contextual_targeting.local.pinpoint import PinpointEmulator
 from contextual_targeting.local.sfn_lambda import local_lambdas
@@ -29,6 +30,15 @@ REGION, ACCOUNT = "us-east-1", "123456789012"
 DATA, SEGMENTS = "ct-data-123456789012-us-east-1", "ct-segments-123456789012-us-east-1"
 APP = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
 DG, SOLUTION = "bingewatch", "affinity"
+
+
+def seg(job: str, query: str) -> str:
+    """A segment's name (core/naming.py): these jobs' outputs use the layout without entry, so each job is its entry."""
+    return segment_identity(DG, SOLUTION, job, query).name
+
+
+def genre(job: str, value: str) -> str:
+    return seg(job, f'ITEMS.genres = "{value}"')
 
 
 def fn_arn(name: str) -> str:
@@ -227,9 +237,9 @@ def test_three_queries_make_three_segments_folders_and_exports(make_world):
     assert result["status"] == "SUCCEEDED", result["events"][-3:]
 
     names = [
-        "genres-action--bingewatch-2024",
-        "genres-comedy--bingewatch-2024",
-        "genres-drama-year-1995--bingewatch-2024",
+        seg("bingewatch-2024", 'ITEMS.genres = "Action"'),
+        seg("bingewatch-2024", 'ITEMS.genres = "Comedy"'),
+        seg("bingewatch-2024", 'ITEMS.genres = "Drama" AND ITEMS.year = "1995"'),
     ]
     export = f"segments/{DG}/bingewatch-2024/"
     assert world.keys(DATA, export) == sorted([f"{export}{n}.csv" for n in names] + [f"{export}_summary.json"])
@@ -259,7 +269,18 @@ def test_three_queries_make_three_segments_folders_and_exports(make_world):
         "users": 100,
         "unresolved": 10,
         "job_arn": job,
+        "job_name": "bingewatch-2024",
         "query": 'ITEMS.genres = "Action"',
+        "identity": {
+            "dataset_group": DG,
+            "solution": SOLUTION,
+            "job_entry": "bingewatch-2024",
+            "query": 'ITEMS.genres = "Action"',
+            "query_type": "itemAttributes",
+            "occurrence": 1,
+            "sha256": segment_identity(DG, SOLUTION, "bingewatch-2024", 'ITEMS.genres = "Action"').digest,
+            "name": names[0],
+        },
     }
     drama_ready = world.json(SEGMENTS, f"pinpoint/segments/{names[2]}.ready.json")
     assert (drama_ready["endpoints"], drama_ready["unresolved"], drama_ready["parts"]) == (40, 5, 1)
@@ -274,7 +295,7 @@ def test_three_queries_make_three_segments_folders_and_exports(make_world):
         "errors": 0,
     }
     [message] = world.messages()
-    assert "3 segments, 0 errors" in message["body"] or "genres-action--bingewatch-2024" in message["body"]
+    assert "3 segments, 0 errors" in message["body"] or genre("bingewatch-2024", "Action") in message["body"]
 
     # no user ids in any state: inputs and outputs of the parent's events carry pointers and counts only
     history = json.dumps(result["events"], default=str)
@@ -301,10 +322,10 @@ def test_error_and_empty_lines_are_reported_and_the_rest_proceeds(make_world):
     assert summary["errors"][0]["error"] == "Internal error evaluating the query"
     assert summary["segments"][0]["users_unresolved"] == 1
     assert world.keys(SEGMENTS, "pinpoint/segments/") == [
-        "pinpoint/segments/genres-action--mixed.ready.json",
-        "pinpoint/segments/genres-action--mixed/part-00000.csv",
+        f"pinpoint/segments/{genre('mixed', 'Action')}.ready.json",
+        f"pinpoint/segments/{genre('mixed', 'Action')}/part-00000.csv",
     ]  # no import for the error line or the empty segment
-    assert world.csv_column(DATA, f"segments/{DG}/mixed/genres-western--mixed.csv") == ["USER_ID"]
+    assert world.csv_column(DATA, f"segments/{DG}/mixed/{genre('mixed', 'Western')}.csv") == ["USER_ID"]
     body = world.messages()[0]["body"]
     assert "Internal error evaluating the query" in body and "[malformed]" in body
 
@@ -330,7 +351,7 @@ def test_throttling_is_retried_with_backoff_then_succeeds(make_world):
     assert result["status"] == "SUCCEEDED"
     throttled = [c for c in world.pinpoint.calls if c[0] == "GetUserEndpoints"]
     assert len(throttled) == 3 + 5  # every throttled call was retried
-    ready = world.json(SEGMENTS, "pinpoint/segments/genres-action--throttled.ready.json")
+    ready = world.json(SEGMENTS, f"pinpoint/segments/{genre('throttled', 'Action')}.ready.json")
     assert ready["endpoints"] == 3
 
 
@@ -342,7 +363,7 @@ def test_throttling_that_outlasts_the_lambda_retries_is_retried_by_step_function
     world.put_output("very-throttled", line('ITEMS.genres = "Action"', ["t1"]))
     result = world.run(job, "run-very-throttled")
     assert result["status"] == "SUCCEEDED"
-    assert world.json(SEGMENTS, "pinpoint/segments/genres-action--very-throttled.ready.json")["endpoints"] == 1
+    assert world.json(SEGMENTS, f"pinpoint/segments/{genre('very-throttled', 'Action')}.ready.json")["endpoints"] == 1
 
 
 def test_rerun_of_the_same_job_overwrites_the_same_objects(make_world):
@@ -396,7 +417,7 @@ def test_pinpoint_off_still_exports_and_skips_resolution(make_world):
     world.put_output("exports-only", line('ITEMS.genres = "Action"', ["x1", "x2"]))
     result = world.run(job, "run-exports-only")
     assert result["status"] == "SUCCEEDED"
-    assert world.csv_column(DATA, f"segments/{DG}/exports-only/genres-action--exports-only.csv") == [
+    assert world.csv_column(DATA, f"segments/{DG}/exports-only/{genre('exports-only', 'Action')}.csv") == [
         "USER_ID",
         "x1",
         "x2",
@@ -452,7 +473,10 @@ def test_a_failing_chunk_fails_the_execution_and_nothing_is_imported(make_world,
     }, report
     assert world.keys(SEGMENTS) == []  # no completion object: nothing is imported
     # the export was still written before the failure
-    assert world.csv_column(DATA, f"segments/{DG}/broken-parts/genres-action--broken-parts.csv") == ["USER_ID", "f1"]
+    assert world.csv_column(DATA, f"segments/{DG}/broken-parts/{genre('broken-parts', 'Action')}.csv") == [
+        "USER_ID",
+        "f1",
+    ]
 
 
 def test_rerun_with_other_chunking_leaves_no_stale_parts(make_world, monkeypatch):
@@ -462,14 +486,14 @@ def test_rerun_with_other_chunking_leaves_no_stale_parts(make_world, monkeypatch
     job = world.personalize.add_job("rechunk")
     world.put_output("rechunk", line('ITEMS.genres = "Action"', users))
     assert world.run(job, "chunks-of-40")["status"] == "SUCCEEDED"
-    folder = "pinpoint/segments/genres-action--rechunk/"
+    folder = f"pinpoint/segments/{genre('rechunk', 'Action')}/"
     assert len(world.keys(SEGMENTS, folder)) == 3
     monkeypatch.setenv("CHUNK_SIZE", "60")
     assert world.run(job, "chunks-of-60")["status"] == "SUCCEEDED"
     assert world.keys(SEGMENTS, folder) == [f"{folder}part-00000.csv", f"{folder}part-00001.csv"]
     ids = [i for key in world.keys(SEGMENTS, folder) for i in world.csv_column(SEGMENTS, key)[1:]]
     assert ids == [f"ep-{u}-0" for u in users]  # every endpoint exactly once
-    assert world.json(SEGMENTS, "pinpoint/segments/genres-action--rechunk.ready.json")["parts"] == 2
+    assert world.json(SEGMENTS, f"pinpoint/segments/{genre('rechunk', 'Action')}.ready.json")["parts"] == 2
 
 
 def test_a_job_that_is_not_active_is_reported_not_processed(make_world):

@@ -193,7 +193,7 @@ def test_lambda_returns_the_plan_for_the_valid_upload(lambda_handler, s3) -> Non
     assert job["numResults"] == 100
     assert job["jobName"].startswith("bingewatch-affinity-")
     assert job["input"] == f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/job_config.json"
-    assert job["output"] == f"s3://{BUCKET}/batch-output/bingewatch/bingewatch-affinity/{job['jobName']}/"
+    assert job["output"] == f"s3://{BUCKET}/batch-output/bingewatch/bingewatch-affinity/1/{job['jobName']}/"
     assert plan["report"] == {"problems": [], "notes": []}
 
 

@@ -253,7 +253,8 @@ def test_upload_trains_and_runs_the_batch_segment_job(stack: Stack) -> None:
     assert create_job["jobInput"]["s3DataSource"]["path"] == (
         f"s3://{BUCKET}/batch/bingewatch/bingewatch-affinity/job_config.json"
     )
-    assert create_job["jobOutput"]["s3DataDestination"]["path"] == f"{prefix}{create_job['jobName']}/"
+    # the entry's folder (position 1) carries the segment identity to post-processing
+    assert create_job["jobOutput"]["s3DataDestination"]["path"] == f"{prefix}1/{create_job['jobName']}/"
     assert create_job["roleArn"] == PERSONALIZE_ROLE and create_job["numResults"] == 100
     # the rendered CreateSolution turns automatic training off (the API's default is on: retraining every 7 days)
     create_solution = next(params for name, params in stack.personalize.calls if name == "CreateSolution")
@@ -262,7 +263,7 @@ def test_upload_trains_and_runs_the_batch_segment_job(stack: Stack) -> None:
     assert solution.fields["performAutoTraining"] is False
     imports = [params for name, params in stack.personalize.calls if name == "CreateDatasetImportJob"]
     assert {p["roleArn"] for p in imports} == {PERSONALIZE_ROLE}
-    out_key = f"batch-output/bingewatch/bingewatch-affinity/{create_job['jobName']}/job_config.json.out"
+    out_key = f"batch-output/bingewatch/bingewatch-affinity/1/{create_job['jobName']}/job_config.json.out"
     lines = stack.s3.get_object(Bucket=BUCKET, Key=out_key)["Body"].read().decode().splitlines()
     assert len(lines) == 3 and all(json.loads(line)["output"]["usersList"] for line in lines)
 
@@ -285,7 +286,7 @@ def test_upload_trains_and_runs_the_batch_segment_job(stack: Stack) -> None:
     summary = json.loads(notification["Message"].split("Summary: ", 1)[1])
     assert summary == json.loads(execution["output"])
     assert summary["batchSegmentJobs"][0]["batchSegmentJobArn"] == job.arn
-    assert summary["batchSegmentJobs"][0]["output"] == f"{prefix}{create_job['jobName']}/"
+    assert summary["batchSegmentJobs"][0]["output"] == f"{prefix}1/{create_job['jobName']}/"
     assert summary["solutionVersionArn"] == stack.personalize.of_kind("solution-version")[0].arn
     assert [d["type"] for d in summary["datasets"]] == ["INTERACTIONS", "ITEMS", "USERS"]
     assert "trainingDurationSeconds" in summary

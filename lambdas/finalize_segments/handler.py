@@ -43,6 +43,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         job_name=report["job_name"],
         job_arn=report.get("job_arn", ""),
         dataset_group=report["dataset_group"],
+        solution=report.get("solution", ""),
+        job_entry=report.get("job_entry", ""),
         execution=report["execution"],
         import_prefix=os.environ.get("SEGMENT_IMPORT_PREFIX", "pinpoint/"),
     )

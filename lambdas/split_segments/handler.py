@@ -18,9 +18,8 @@ from contextual_targeting.core.log_stream import CurrentStdout
 from contextual_targeting.core.segments import (
     DEFAULT_CHUNK_SIZE,
     InputInvalid,
-    SplitConfig,
-    dataset_group_from_output,
     parse_s3_url,
+    split_config_for_job,
     split_job_output,
 )
 from contextual_targeting.core.storage import S3Storage
@@ -53,10 +52,10 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not keys:
         raise InputInvalid(f"no .out object under {job['OutputPath']}")
     data = S3Storage(s3, os.environ["DATA_BUCKET"])
-    config = SplitConfig(
-        job_name=job["JobName"],
+    config = split_config_for_job(
+        job["OutputPath"],
+        job["JobName"],
         job_arn=job.get("JobArn", ""),
-        dataset_group=dataset_group_from_output(job["OutputPath"], job["JobName"]),
         execution=event["execution"],
         chunk_size=int(os.environ.get("CHUNK_SIZE", DEFAULT_CHUNK_SIZE)),
         write_chunks=bool(event.get("resolve", True)),

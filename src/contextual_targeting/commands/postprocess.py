@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointFileError, EndpointMap
+from contextual_targeting.core.naming import JobContext, job_context
 from contextual_targeting.core.segments import (
     DEFAULT_CHUNK_SIZE,
     SplitConfig,
@@ -64,12 +65,9 @@ def _opener(path: Path) -> Callable[[], IO[bytes]]:
     return lambda: path.open("rb")
 
 
-def _dataset_group(path: Path, job_name: str) -> str:
-    parts = path.resolve().parts
-    for index, part in enumerate(parts[:-1]):
-        if part == "batch" and index + 1 < len(parts) - 1:
-            return parts[index + 1]
-    return job_name
+def _context(path: Path, job_name: str) -> JobContext:
+    """The identity parts from the folder's path (``…/batch-output/<dg>/<solution>/<entry>/<job>/``), as for S3."""
+    return job_context(path.resolve().as_posix() + "/", job_name)
 
 
 def run(args: Any) -> int:
@@ -87,9 +85,12 @@ def run(args: Any) -> int:
             print(f"postprocess: {error}", file=sys.stderr)
             return 2
     storage = LocalStorage(args.out)
+    context = _context(folder, job_name)
     config = SplitConfig(
         job_name=job_name,
-        dataset_group=args.dataset_group or _dataset_group(folder, job_name),
+        dataset_group=args.dataset_group or context.dataset_group,
+        solution=context.solution,
+        job_entry=context.job_entry,
         execution=EXECUTION,
         chunk_size=args.chunk_size,
         write_chunks=args.endpoints is not None,

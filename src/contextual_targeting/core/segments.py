@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from contextual_targeting.core import batch_output
 from contextual_targeting.core.batch_output import EMPTY, OK, LineResult
-from contextual_targeting.core.naming import SegmentNamer
+from contextual_targeting.core.naming import JobContext, SegmentIdentity, SegmentNamer, job_context
 from contextual_targeting.core.storage import Storage, WritableObject
 
 DEFAULT_CHUNK_SIZE = 50_000
@@ -64,15 +64,20 @@ def parse_s3_url(url: str) -> tuple[str, str]:
 
 
 def dataset_group_from_output(output_path: str, job_name: str) -> str:
-    """``s3://bucket/batch-output/<dataset group>/<solution>/<job>/`` → ``<dataset group>`` (else the job name).
+    """``s3://bucket/batch-output/<dataset group>/<solution>/…/<job>/`` → ``<dataset group>`` (else the job name)."""
+    return job_context(output_path, job_name).dataset_group
 
-    ``batch/<dataset group>/…`` (where job output went before it got its own prefix) is read the same way.
-    """
-    _, prefix = parse_s3_url(output_path) if output_path.startswith("s3://") else ("", output_path)
-    parts = [p for p in prefix.split("/") if p]
-    if len(parts) >= 2 and parts[0] in ("batch-output", "batch"):
-        return parts[1]
-    return job_name
+
+def split_config_for_job(output_path: str, job_name: str, **values: Any) -> SplitConfig:
+    """The job's identity parts (dataset group, solution, entry; see ``naming.job_context``) and ``values``."""
+    context = job_context(output_path, job_name)
+    return SplitConfig(
+        job_name=job_name,
+        dataset_group=context.dataset_group,
+        solution=context.solution,
+        job_entry=context.job_entry,
+        **values,
+    )
 
 
 @dataclass
@@ -81,12 +86,18 @@ class SplitConfig:
     dataset_group: str
     execution: str
     job_arn: str = ""
+    solution: str = ""  # identity parts (naming.JobContext); "" / job name for a job outside the layout
+    job_entry: str = ""
     chunk_size: int = DEFAULT_CHUNK_SIZE
     write_chunks: bool = True  # False when Pinpoint is off: exports only
     import_prefix: str = "pinpoint/"
     export_prefix: str = "segments/"
     work_prefix: str = "work/"
     chunk_bucket: str = ""  # recorded in the manifest items
+
+    @property
+    def context(self) -> JobContext:
+        return JobContext(self.dataset_group, self.solution, self.job_entry or self.job_name, self.job_name)
 
     @property
     def export_folder(self) -> str:
@@ -124,13 +135,37 @@ class SplitConfig:
         return f"{self.export_folder}{SUMMARY_NAME}"
 
 
+def export_metadata(identity: SegmentIdentity, config: SplitConfig) -> dict[str, str]:
+    """S3 user metadata of an export: the segment's identity and this run (US-ASCII: non-ASCII is %-escaped)."""
+    from urllib.parse import quote
+
+    values = {
+        "segment-name": identity.name,
+        "segment-identity-sha256": identity.digest,
+        "dataset-group": identity.dataset_group,
+        "solution": identity.solution,
+        "job-entry": identity.job_entry,
+        "job-name": config.job_name,
+        "query": identity.query,
+    }
+    metadata = {key: quote(value, safe=" =\"'()-_.,") for key, value in values.items()}
+    if sum(len(k) + len(v) for k, v in metadata.items()) > 1800:  # S3: user metadata ≤ 2 KB in all
+        metadata.pop("query")
+    return metadata
+
+
 class _SegmentSink:
     """Writes one segment: the export (all ids, rank order) and, optionally, chunk files of ``chunk_size`` ids."""
 
-    def __init__(self, storage: Storage, config: SplitConfig, segment: str, check_clock: Callable[[], None]) -> None:
+    def __init__(
+        self, storage: Storage, config: SplitConfig, identity: SegmentIdentity, check_clock: Callable[[], None]
+    ) -> None:
+        segment = identity.name
         self._storage, self._config, self.segment = storage, config, segment
         self._check_clock = check_clock
-        self._export: WritableObject = storage.open_write(config.export_key(segment))
+        self._export: WritableObject = storage.open_write(
+            config.export_key(segment), metadata=export_metadata(identity, config)
+        )
         self._export.write(b"USER_ID\n")
         self._chunk: WritableObject | None = None
         self._chunk_fill = 0
@@ -192,15 +227,19 @@ def split_job_output(
         if remaining_ms is not None and remaining_ms() < safety_ms:
             raise SplitTimeout(f"less than {safety_ms} ms left while splitting {config.job_name}")
 
-    namer = SegmentNamer(config.job_name)
+    namer = SegmentNamer(config.context)
     sinks: dict[int, _SegmentSink] = {}
     records: list[dict[str, Any]] = []
     manifest: list[dict[str, Any]] = []
 
+    def name_line(result: LineResult) -> SegmentIdentity:
+        identity = namer.identity(result.query, result.query_type)
+        result.extra["segment_name"] = identity.name
+        result.extra["identity"] = identity.as_dict()
+        return identity
+
     def open_sink(result: LineResult) -> batch_output.UserSink:
-        name = namer.name(result.query, result.query_type)
-        result.extra["segment_name"] = name
-        sink = _SegmentSink(storage, config, name, check_clock)
+        sink = _SegmentSink(storage, config, name_line(result), check_clock)
         sinks[id(result)] = sink
         return sink
 
@@ -215,9 +254,10 @@ def split_job_output(
                 check_clock()
                 sink = sinks.pop(id(result), None)
                 if "segment_name" not in result.extra and result.query is not None:
-                    result.extra["segment_name"] = namer.name(result.query, result.query_type)
+                    name_line(result)
                 record = result.to_dict()
                 record.setdefault("segment_name", None)
+                record.setdefault("identity", None)
                 record["export_key"] = None
                 record["chunks"] = 0
                 if sink is not None and result.status in (OK, EMPTY):
@@ -244,6 +284,8 @@ def split_job_output(
         "job_name": config.job_name,
         "job_arn": config.job_arn,
         "dataset_group": config.dataset_group,
+        "solution": config.solution,
+        "job_entry": config.job_entry,
         "execution": config.execution,
         "sources": source_names,
         "resolve": config.write_chunks,
@@ -295,6 +337,7 @@ def finalize(
             "query": record["query"],
             "query_type": record["query_type"],
             "segment_name": name,
+            "identity": record.get("identity"),
             "status": record["status"],
             "users": record["users"],
             "endpoints": None,
@@ -313,6 +356,8 @@ def finalize(
         "job_name": config.job_name,
         "job_arn": config.job_arn,
         "dataset_group": config.dataset_group,
+        "solution": config.solution,
+        "job_entry": config.job_entry,
         "execution": config.execution,
         "sources": report.get("sources", []),
         "pinpoint": resolved,
@@ -369,6 +414,8 @@ def _finalize_import(
             ready_key,
             {
                 "segment_name": name,
+                "identity": record.get("identity"),
+                "job_name": config.job_name,
                 "s3_url": import_storage.url(folder),
                 "parts": len(parts),
                 "endpoints": endpoints,

@@ -33,7 +33,9 @@ class WritableObject(Protocol):
 class Storage(Protocol):
     def open_read(self, key: str) -> IO[bytes]: ...
 
-    def open_write(self, key: str, content_type: str = ...) -> WritableObject: ...
+    def open_write(
+        self, key: str, content_type: str = ..., metadata: dict[str, str] | None = ...
+    ) -> WritableObject: ...
 
     def list(self, prefix: str) -> Iterator[str]: ...
 
@@ -52,13 +54,20 @@ class S3MultipartWriter:
     """A writable binary stream that uploads to S3 in parts of ``part_size`` bytes (multipart upload)."""
 
     def __init__(
-        self, s3: Any, bucket: str, key: str, part_size: int = DEFAULT_PART, content_type: str = "text/csv"
+        self,
+        s3: Any,
+        bucket: str,
+        key: str,
+        part_size: int = DEFAULT_PART,
+        content_type: str = "text/csv",
+        metadata: dict[str, str] | None = None,
     ) -> None:
         if part_size < MIN_PART:
             raise ValueError(f"S3 multipart parts must be at least {MIN_PART} bytes")
         self._s3, self.bucket, self.key = s3, bucket, key
         self._part_size = part_size
         self._content_type = content_type
+        self._extra: dict[str, Any] = {"Metadata": metadata} if metadata else {}
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
@@ -81,7 +90,7 @@ class S3MultipartWriter:
     def _upload_part(self, body: bytes) -> None:
         if self._upload_id is None:
             response = self._s3.create_multipart_upload(
-                Bucket=self.bucket, Key=self.key, ContentType=self._content_type
+                Bucket=self.bucket, Key=self.key, ContentType=self._content_type, **self._extra
             )
             self._upload_id = response["UploadId"]
         number = len(self._parts) + 1
@@ -96,7 +105,11 @@ class S3MultipartWriter:
         try:
             if self._upload_id is None:
                 self._s3.put_object(
-                    Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType=self._content_type
+                    Bucket=self.bucket,
+                    Key=self.key,
+                    Body=bytes(self._buffer),
+                    ContentType=self._content_type,
+                    **self._extra,
                 )
             else:
                 if self._buffer:
@@ -130,8 +143,11 @@ class S3Storage:
     def open_read(self, key: str) -> IO[bytes]:
         return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]  # type: ignore[no-any-return]
 
-    def open_write(self, key: str, content_type: str = "text/csv") -> WritableObject:
-        return S3MultipartWriter(self.s3, self.bucket, key, self.part_size, content_type)
+    def open_write(
+        self, key: str, content_type: str = "text/csv", metadata: dict[str, str] | None = None
+    ) -> WritableObject:
+        """``metadata``: S3 user metadata (``x-amz-meta-*``, US-ASCII values) set on the object."""
+        return S3MultipartWriter(self.s3, self.bucket, key, self.part_size, content_type, metadata)
 
     def list(self, prefix: str) -> Iterator[str]:
         paginator = self.s3.get_paginator("list_objects_v2")
@@ -199,7 +215,10 @@ class LocalStorage:
     def open_read(self, key: str) -> IO[bytes]:
         return open(self._path(key), "rb", buffering=0)
 
-    def open_write(self, key: str, content_type: str = "text/csv") -> WritableObject:
+    def open_write(
+        self, key: str, content_type: str = "text/csv", metadata: dict[str, str] | None = None
+    ) -> WritableObject:
+        """A local file has no user metadata: ``metadata`` is accepted and not stored."""
         return _LocalWriter(self._path(key))  # type: ignore[return-value]
 
     def list(self, prefix: str) -> Iterator[str]:

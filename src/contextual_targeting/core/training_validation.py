@@ -924,6 +924,12 @@ def run_suffix(run_id: str) -> str:
     return hashlib.sha256(run_id.encode("utf-8")).hexdigest()[:10]
 
 
+def job_entry_key(job: dict[str, Any], position: int) -> str:
+    """A ``batchSegmentJobs`` entry's part of the segment identity: its ``jobName``, else its 1-based position."""
+    name = _get(job, "serviceConfig", "jobName")
+    return name if isinstance(name, str) and name else str(position)
+
+
 def _bounded(base: str, tail: str) -> str:
     return f"{base[: MAX_NAME_LENGTH - len(tail) - 1]}-{tail}"
 
@@ -956,12 +962,15 @@ def build_plan(result: ValidationResult, run_id: str) -> dict[str, Any]:
     for number, job in enumerate(jobs, 1):
         tail = suffix if len(jobs) == 1 else f"{suffix}-{number}"
         job_name = _bounded(solution_name, tail)
+        entry = job_entry_key(job, number)
         plan_jobs.append(
             {
                 "jobName": job_name,
+                "entry": entry,
                 "numResults": job["serviceConfig"]["numResults"],
                 "input": url(job_input),
-                "output": url(posixpath.join(output_prefix, job_name)) + "/",
+                # the entry's folder carries the segment identity to post-processing (naming.job_context)
+                "output": url(posixpath.join(output_prefix, entry, job_name)) + "/",
             }
         )
     datasets = [
