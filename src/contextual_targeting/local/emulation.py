@@ -33,7 +33,15 @@ _lock = threading.RLock()
 _active: dict[str, ServiceEmulator] = {}
 
 # Step Functions names aws-sdk task errors "<ServicePascalCase>.<Exception>"; moto only knows a few services.
-STEP_FUNCTIONS_SERVICE_ERROR_NAMES = {"personalize": "Personalize", "pinpoint": "Pinpoint", "sesv2": "SesV2"}
+STEP_FUNCTIONS_SERVICE_ERROR_NAMES = {
+    "personalize": "Personalize",
+    "pinpoint": "Pinpoint",
+    "sesv2": "SesV2",
+    "customerprofiles": "CustomerProfiles",
+}
+# Step Functions names a few services differently from botocore (``aws-sdk:customerprofiles`` is botocore's
+# ``customer-profiles``); moto only knows ``sfn``/``states``.
+STEP_FUNCTIONS_SERVICE_NAMES = {"customerprofiles": "customer-profiles"}
 
 
 class ServiceError(Exception):
@@ -141,6 +149,7 @@ def install_step_functions_fixes() -> None:
        ``name`` is ``Name`` in a state machine); the real service maps them onto the API's member names.
     2. Results come back with PascalCase member names (``DatasetGroupArn``, ``BatchSegmentJob.Status``).
     3. Errors are named ``<ServicePascalCase>.<Exception>``.
+    4. Services whose Step Functions name differs from botocore's (``customerprofiles``) are found.
     moto 5.2.5 does none of 1-2 for aws-sdk tasks and knows only a few service names for 3. Idempotent.
     """
     global _fixes_installed
@@ -151,9 +160,13 @@ def install_step_functions_fixes() -> None:
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
             state_task_service_aws_sdk as sdk,
         )
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+            StateTaskService,
+        )
     except ImportError:  # pragma: no cover - moto is a test/local dependency
         return
     sdk._SERVICE_ERROR_NAMES.update(STEP_FUNCTIONS_SERVICE_ERROR_NAMES)
+    StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.update(STEP_FUNCTIONS_SERVICE_NAMES)  # type: ignore[attr-defined]
     session = botocore.session.get_session()
 
     def operation_model(task: Any) -> OperationModel:

@@ -1,0 +1,279 @@
+"""The Connect destination workflow, end to end: the rendered ASL runs in moto's interpreter with the Customer
+Profiles emulator, the prepare/profiles/upload/start_execution handlers loaded from their built zips (the upload
+really PUTs to the emulator's pre-signed URL), and S3 events delivered the way the deployed rule would deliver them
+(matched against the rule's own pattern file first). Memberships are read back with GetSegmentMembership."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_events import s3_object_created, wait_for_execution
+from moto import mock_aws
+
+from contextual_targeting.asl import render_state_machine, render_text
+from contextual_targeting.core import connect_profiles
+from contextual_targeting.local.customer_profiles import CustomerProfilesEmulator
+from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.event_patterns import matches
+from contextual_targeting.local.lambda_loader import FakeContext
+from contextual_targeting.local.sfn_lambda import local_lambdas
+
+REPO = Path(__file__).resolve().parents[1]
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+BUCKET = f"ct-data-{ACCOUNT}-{REGION}"
+DOMAIN = "ct-profiles"
+DG = "movies"
+JOB = "job-1"
+FN = {
+    name: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-connect-segment-{name}"
+    for name in ("prepare", "profiles", "upload")
+}
+PATTERN_FILE = REPO / "modules/connect_destination/event_patterns/segment_export.json"
+
+
+def asl_vars(topic_arn: str) -> dict[str, str]:
+    return {
+        "prepare_function_arn": FN["prepare"],
+        "profiles_function_arn": FN["profiles"],
+        "upload_function_arn": FN["upload"],
+        "notification_topic_arn": topic_arn,
+        "domain_name": DOMAIN,
+        "poll_seconds": "0",
+        "max_polls": "10",
+        "data_expiry_days": "365",
+    }
+
+
+def rule_pattern() -> dict[str, Any]:
+    text = render_text(PATTERN_FILE.read_text(), {"bucket_name": BUCKET, "export_prefix": "segments/"})
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Workflow:
+    cp: CustomerProfilesEmulator
+    queue_url: str
+    start: Any
+    pattern: dict[str, Any]
+    s3: Any = field(default_factory=lambda: boto3.client("s3", region_name=REGION))
+    sfn: Any = field(default_factory=lambda: boto3.client("stepfunctions", region_name=REGION))
+    client: Any = field(default_factory=lambda: boto3.client("customer-profiles", region_name=REGION))
+
+    def deliver(self, key: str, body: str) -> dict[str, Any] | None:
+        etag = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())["ETag"].strip('"')
+        event = s3_object_created(BUCKET, key, etag)
+        if not matches(self.pattern, event):
+            return None
+        return self.start(event, FakeContext("ct-connect-destination-start"))  # type: ignore[no-any-return]
+
+    def export(self, segment: str, user_ids: list[str], job: str = JOB) -> dict[str, Any]:
+        body = "USER_ID\n" + "".join(f"{u}\n" for u in user_ids)
+        started = self.deliver(f"segments/{DG}/{job}/{segment}.csv", body)
+        assert started and started["started"], started
+        return wait_for_execution(self.sfn, started["executionArn"])
+
+    def membership(self, definition: str) -> set[str]:
+        """User ids (AccountNumber) of the profiles GetSegmentMembership answers PRESENT for, 100 ids a call."""
+        by_id = {p["ProfileId"]: p.get("AccountNumber") for p in self.cp.profiles(DOMAIN)}
+        ids = sorted(by_id)
+        present: set[str] = set()
+        for start in range(0, len(ids), 100):
+            answer = self.client.get_segment_membership(
+                DomainName=DOMAIN, SegmentDefinitionName=definition, ProfileIds=ids[start : start + 100]
+            )
+            present |= {by_id[p["ProfileId"]] for p in answer["Profiles"] if p["QueryResult"] == "PRESENT"}
+        return present
+
+    def notifications(self) -> list[tuple[str, dict[str, Any]]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        received = []
+        while batch := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                received.append((envelope.get("Subject"), json.loads(envelope["Message"])))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return received
+
+
+# 30 users u00..u29; u05 and u17 have no e-mail (the only mapped contact field), u11 an address the service refuses.
+USERS = [
+    (f"u{i:02d}", "" if i in (5, 17) else ("not-an-address" if i == 11 else f"user{i:02d}@example.com"))
+    for i in range(30)
+]
+
+
+def users_csv(rows: list[tuple[str, str]]) -> str:
+    return "USER_ID,GENDER,E_MAIL,AGE\n" + "".join(f"{u},Female,{e},30\n" for u, e in rows)
+
+
+@pytest.fixture
+def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
+    cp = CustomerProfilesEmulator(domains=(DOMAIN,))
+    handlers = {FN[name]: lambda_handler(f"connect_segment_{name}") for name in FN}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), emulate(cp), local_lambdas(handlers):
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key=f"train/{DG}/users.csv", Body=users_csv(USERS).encode())
+        sns = boto3.client("sns", region_name=REGION)
+        topic_arn = sns.create_topic(Name="ct-notifications")["TopicArn"]
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        definition = render_state_machine("connect_destination", asl_vars(topic_arn))
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        arn = sfn.create_state_machine(
+            name="ct-connect-destination", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/s"
+        )["stateMachineArn"]
+        monkeypatch.setenv("STATE_MACHINE_ARN", arn)
+        monkeypatch.setenv("DOMAIN_NAME", DOMAIN)
+        monkeypatch.setenv("FIELD_MAPPING", json.dumps(connect_profiles.DEFAULT_FIELD_MAPPING))
+        monkeypatch.setenv("MAX_UPLOAD_BYTES", "200")  # several upload jobs per segment, as with files over 1 GB
+        try:
+            yield Workflow(cp, queue_url, lambda_handler("start_execution"), rule_pattern())
+        finally:
+            cp.close()
+
+
+def ids(*numbers: int) -> list[str]:
+    return [f"u{i:02d}" for i in numbers]
+
+
+def name_of(segment: str) -> str:
+    return connect_profiles.definition_name(connect_profiles.ExportObject(DG, JOB, segment, ""))
+
+
+# ------------------------------------------------------------------ the rule's pattern
+def test_rule_matches_segment_exports_only() -> None:
+    pattern = rule_pattern()
+    assert matches(pattern, s3_object_created(BUCKET, f"segments/{DG}/{JOB}/genres-action--job-1.csv", "e"))
+    for key in (f"segments/{DG}/{JOB}/_summary.json", f"train/{DG}/users.csv", "connect/uploads/x/t/part-00000.csv"):
+        assert not matches(pattern, s3_object_created(BUCKET, key, "e")), key
+
+
+# ------------------------------------------------------------------ end to end
+def test_three_segments_become_three_definitions_whose_members_are_exactly_the_segments_users(
+    workflow: Workflow,
+) -> None:
+    segments = {
+        "genres-action--job-1": ids(*range(0, 12)),  # u05 no e-mail, u11 refused by the service
+        "genres-comedy--job-1": ids(*range(8, 20)),  # u11 refused, u17 no e-mail
+        "genres-horror-thriller--job-1": [*ids(0, 1, 2), "ghost-1", "ghost-2"],  # two users not in the dataset
+    }
+    for segment, members in segments.items():
+        result = workflow.export(segment, members)
+        assert result["status"] == "SUCCEEDED", result
+
+    definitions = workflow.cp.segment_definitions(DOMAIN)
+    assert sorted(definitions) == sorted(name_of(s) for s in segments)
+    assert workflow.membership(name_of("genres-action--job-1")) == set(ids(*range(12))) - {"u05", "u11"}
+    assert workflow.membership(name_of("genres-comedy--job-1")) == set(ids(*range(8, 20))) - {"u11", "u17"}
+    assert workflow.membership(name_of("genres-horror-thriller--job-1")) == set(ids(0, 1, 2))
+    profile = next(p for p in workflow.cp.profiles(DOMAIN) if p.get("AccountNumber") == "u03")
+    assert (profile["EmailAddress"], profile["GenderString"], profile["Attributes"]["AGE"]) == (
+        "user03@example.com",
+        "Female",
+        "30",
+    )
+
+    messages = workflow.notifications()
+    assert [s for s, _ in messages] == ["Connect segment ready"] * 3
+    by_name = {m["segment_name"]: m for _, m in messages}
+    action = by_name["genres-action--job-1"]
+    assert action["segment_definition_arn"] == definitions[name_of("genres-action--job-1")]["SegmentDefinitionArn"]
+    assert action["segment_definition_arn"].startswith(f"arn:aws:profile:{REGION}:{ACCOUNT}:domains/{DOMAIN}/")
+    assert (action["segment_users"], action["profiles"], action["no_contact_field"]) == (12, 11, 1)
+    assert (action["records_created"], action["records_failed"]) == (10, 1)  # u11's address refused by the service
+    assert action["upload_jobs"] > 1  # the 200-byte limit split the file
+    horror = by_name["genres-horror-thriller--job-1"]
+    assert (horror["profiles"], horror["not_in_users_dataset"]) == (3, 2)
+    assert "customerProfilesSegmentArn=" + horror["segment_definition_arn"] in horror["campaign_source"]
+    assert all(j["DataExpiry"] == 365 for j in workflow.cp.upload_jobs())
+
+
+def test_a_rerun_with_changed_membership_replaces_it_under_the_same_name_and_arn(workflow: Workflow) -> None:
+    segment = "genres-action--job-1"
+    assert workflow.export(segment, ids(0, 1, 2, 3, 4))["status"] == "SUCCEEDED"
+    arn = workflow.cp.segment_definitions(DOMAIN)[name_of(segment)]["SegmentDefinitionArn"]
+    assert workflow.membership(name_of(segment)) == set(ids(0, 1, 2, 3, 4))
+    workflow.notifications()
+
+    assert workflow.export(segment, ids(3, 4, 6, 7))["status"] == "SUCCEEDED"
+    assert workflow.membership(name_of(segment)) == set(ids(3, 4, 6, 7))  # u00-u02 left, u06-u07 joined
+    assert workflow.cp.segment_definitions(DOMAIN)[name_of(segment)]["SegmentDefinitionArn"] == arn
+    ((_, message),) = workflow.notifications()
+    assert message["segment_definition_arn"] == arn and message["outcome"].startswith("defined")
+
+    assert workflow.export(segment, ids(0, 9))["status"] == "SUCCEEDED"  # a third version reuses the first slot
+    assert workflow.membership(name_of(segment)) == set(ids(0, 9))
+    assert not list(workflow.s3.list_objects_v2(Bucket=BUCKET, Prefix="connect/locks/").get("Contents", []))
+
+
+def test_identical_redelivery_is_a_no_op(workflow: Workflow) -> None:
+    segment = "genres-action--job-1"
+    body = "USER_ID\n" + "\n".join(ids(0, 1, 2)) + "\n"
+    key = f"segments/{DG}/{JOB}/{segment}.csv"
+    first = workflow.deliver(key, body)
+    assert first and wait_for_execution(workflow.sfn, first["executionArn"])["status"] == "SUCCEEDED"
+    jobs = len(workflow.cp.upload_jobs())
+    again = workflow.deliver(key, body)  # same key, same ETag: the start function does not start a second execution
+    assert again and not again["started"]
+    workflow.notifications()
+    # the same content under a new execution (a replayed event with another event id reaches the same name) or a
+    # re-upload: the live definition already selects this version, nothing is uploaded
+    workflow.s3.copy_object(Bucket=BUCKET, Key=key, CopySource=f"{BUCKET}/{key}", MetadataDirective="REPLACE")
+    etag = workflow.s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
+    event = s3_object_created(BUCKET, key, etag, version="v2")
+    started = workflow.start(event, FakeContext("ct-connect-destination-start"))
+    assert wait_for_execution(workflow.sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    assert len(workflow.cp.upload_jobs()) == jobs
+    ((_, message),) = workflow.notifications()
+    assert message["outcome"].startswith("unchanged")
+    assert workflow.membership(name_of(segment)) == set(ids(0, 1, 2))
+
+
+def test_a_failed_upload_job_notifies_and_leaves_the_previous_definition_exactly_as_it_was(
+    workflow: Workflow,
+) -> None:
+    segment = "genres-action--job-1"
+    assert workflow.export(segment, ids(0, 1, 2))["status"] == "SUCCEEDED"
+    before = workflow.cp.segment_definitions(DOMAIN)[name_of(segment)]
+    workflow.notifications()
+
+    workflow.cp.fail_next_upload_jobs(1, after=1)  # the second version's 2nd upload job fails, its 1st succeeded
+    result = workflow.export(segment, ids(6, 7, 8, 9, 10, 12, 13))
+    assert result["status"] == "FAILED"
+    assert workflow.cp.segment_definitions(DOMAIN)[name_of(segment)] == before
+    assert workflow.membership(name_of(segment)) == set(ids(0, 1, 2))  # not mixed with the half-imported version
+    ((subject, message),) = workflow.notifications()
+    assert subject == "Connect segment update failed"
+    assert message["error"] == "CustomerProfiles.UploadJobFailed" and "not changed" in message["cause"]
+    assert not list(workflow.s3.list_objects_v2(Bucket=BUCKET, Prefix="connect/locks/").get("Contents", []))
+
+
+def test_a_first_version_that_fails_defines_no_segment(workflow: Workflow) -> None:
+    workflow.cp.fail_next_upload_jobs(1)
+    assert workflow.export("genres-action--job-1", ids(0, 1, 2))["status"] == "FAILED"
+    assert workflow.cp.segment_definitions(DOMAIN) == {}
+    ((subject, _),) = workflow.notifications()
+    assert subject == "Connect segment update failed"
+
+
+def test_a_users_dataset_without_a_mapped_column_fails_with_a_clear_message(workflow: Workflow) -> None:
+    workflow.s3.put_object(Bucket=BUCKET, Key=f"train/{DG}/users.csv", Body=b"USER_ID,GENDER\nu00,F\n")
+    assert workflow.export("genres-action--job-1", ids(0))["status"] == "FAILED"
+    ((_, message),) = workflow.notifications()
+    assert message["error"] == "InputInvalid"
+    assert "users.csv line 1: no column E_MAIL, AGE" in message["cause"]
+    assert workflow.cp.segment_definitions(DOMAIN) == {}
+
+
+def test_the_job_summary_is_ignored(workflow: Workflow) -> None:
+    assert workflow.deliver(f"segments/{DG}/{JOB}/_summary.json", "{}") is None
