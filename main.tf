@@ -14,6 +14,7 @@ locals {
   # Destination toggles, combined once.
   pinpoint_enabled    = contains(var.segment_destinations, "pinpoint")
   ses_enabled         = contains(var.segment_destinations, "ses")
+  connect_enabled     = contains(var.segment_destinations, "connect")
   ses_prefix          = "ses/"
   ses_import_prefix   = "${local.ses_prefix}imports/" # what SES may read (storage bucket policy)
   create_pinpoint_app = local.pinpoint_enabled && var.pinpoint_application_id == null
@@ -142,4 +143,23 @@ module "ses_destination" {
   powertools_layer_arn   = local.powertools_layer_arn
   contact_list_name      = var.ses_contact_list_name
   ses_prefix             = local.ses_prefix
+}
+
+module "connect_destination" {
+  source = "./modules/connect_destination"
+  count  = local.connect_enabled ? 1 : 0
+
+  name_prefix            = var.name_prefix
+  tags                   = local.tags
+  data_bucket_name       = module.storage.data_bucket_name
+  data_bucket_arn        = module.storage.data_bucket_arn
+  notification_topic_arn = module.events.notification_topic_arn
+  kms_key_arn            = var.kms_key_arn
+  log_retention_days     = var.log_retention_days
+  lambda_package_dir     = local.lambda_package_dir
+  powertools_layer_arn   = local.powertools_layer_arn
+  domain_name            = var.customer_profiles_domain_name
+  create_domain          = var.create_customer_profiles_domain
+  field_mapping          = var.connect_field_mapping
+  data_expiry_days       = var.connect_data_expiry_days
 }

@@ -88,3 +88,13 @@ output "ses_contact_list_name" {
   description = "SES contact list holding one topic per segment; null unless \"ses\" is in segment_destinations."
   value       = one(module.ses_destination[*].contact_list_name)
 }
+
+output "connect_destination_state_machine_arn" {
+  description = "ARN of the Connect destination state machine (segment export → Customer Profiles segment definition); null unless \"connect\" is in segment_destinations."
+  value       = one(module.connect_destination[*].state_machine_arn)
+}
+
+output "customer_profiles_domain_name" {
+  description = "Customer Profiles domain holding one segment definition per segment (`<domain ARN>/segment-definitions/<name>`, the ARN in each \"Connect segment ready\" notification); null unless \"connect\" is in segment_destinations."
+  value       = one(module.connect_destination[*].domain_name)
+}

@@ -59,13 +59,13 @@ variable "kms_key_arn" {
 }
 
 variable "segment_destinations" {
-  description = "Where segments go besides the always-on S3 export (`segments/<dataset group>/<job>/<segment>.csv`). Default `[]`: the S3 export only, which works in any AWS account as created today with nothing else to set up. `ses`: topics of the account's one Amazon SES contact list (sending to them needs a verified identity and SES production access). `pinpoint`: Amazon Pinpoint static segments — WARNING: Pinpoint's engagement features (endpoints, segments, imports, campaigns) reached end of support on 2026-10-30 and cannot be used in an account that has no Pinpoint project; choose it only for such an existing project."
+  description = "Where segments go besides the always-on S3 export (`segments/<dataset group>/<job>/<segment>.csv`). Default `[]`: the S3 export only, which works in any AWS account as created today with nothing else to set up. `ses`: topics of the account's one Amazon SES contact list (sending to them needs a verified identity and SES production access). `connect`: Amazon Connect Customer Profiles segment definitions, the audience of Connect outbound campaigns (needs a Customer Profiles domain: customer_profiles_domain_name or create_customer_profiles_domain). `pinpoint`: Amazon Pinpoint static segments — WARNING: Pinpoint's engagement features (endpoints, segments, imports, campaigns) reached end of support on 2026-10-30 and cannot be used in an account that has no Pinpoint project; choose it only for such an existing project."
   type        = set(string)
   default     = []
 
   validation {
-    condition     = alltrue([for d in var.segment_destinations : contains(["pinpoint", "ses"], d)])
-    error_message = "segment_destinations may only contain \"pinpoint\" and \"ses\"."
+    condition     = alltrue([for d in var.segment_destinations : contains(["pinpoint", "ses", "connect"], d)])
+    error_message = "segment_destinations may only contain \"pinpoint\", \"ses\" and \"connect\"."
   }
 }
 
@@ -77,6 +77,44 @@ variable "ses_contact_list_name" {
   validation {
     condition     = var.ses_contact_list_name == null || can(regex("^[A-Za-z0-9_-]{1,64}$", var.ses_contact_list_name))
     error_message = "ses_contact_list_name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "customer_profiles_domain_name" {
+  description = "Connect destination: Customer Profiles domain the segment definitions go to (the domain of your Amazon Connect instance). Required with the connect destination unless create_customer_profiles_domain = true (null then: `<name_prefix>-profiles`)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.customer_profiles_domain_name == null || can(regex("^[a-zA-Z0-9_-]{1,64}$", var.customer_profiles_domain_name))
+    error_message = "customer_profiles_domain_name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "create_customer_profiles_domain" {
+  description = "Connect destination: create the Customer Profiles domain (aws_customerprofiles_domain) instead of using an existing one."
+  type        = bool
+  default     = false
+}
+
+variable "connect_field_mapping" {
+  description = "Connect destination: users.csv column → Customer Profiles field (a standard field such as EmailAddress, PhoneNumber, FirstName, GenderString, or `Attributes.<name>`); at least one e-mail or phone field. Users without a value in any mapped contact field are counted and not imported."
+  type        = map(string)
+  default = {
+    E_MAIL = "EmailAddress"
+    GENDER = "GenderString"
+    AGE    = "Attributes.AGE"
+  }
+}
+
+variable "connect_data_expiry_days" {
+  description = "Connect destination: days Customer Profiles keeps an imported profile after its last upload (DataExpiry of the upload jobs; the API's default is 14)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.connect_data_expiry_days >= 1 && var.connect_data_expiry_days <= 1098 && floor(var.connect_data_expiry_days) == var.connect_data_expiry_days
+    error_message = "connect_data_expiry_days must be a whole number from 1 to 1098."
   }
 }
 

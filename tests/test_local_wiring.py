@@ -20,7 +20,7 @@ import pytest
 
 from contextual_targeting.local.runtime import MODULES_DIR, Settings, WorkflowSpec, workflow_specs
 
-SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px", ses=True))}
+SPECS = {spec.key: spec for spec in workflow_specs(Settings(name_prefix="px", ses=True, connect=True))}
 
 
 TRIGGER_MODULE = "workflow_trigger"

@@ -83,6 +83,7 @@ class Settings:
     name_prefix: str = "ct-local"
     pinpoint: bool = True
     ses: bool = False
+    connect: bool = False
     build_dir: Path = REPO_ROOT / "build"
     segment_import_prefix: str = "pinpoint/"
     poll_seconds: int = 0  # Terraform passes production values; locally nothing needs to wait
@@ -110,6 +111,10 @@ class Settings:
     @property
     def contact_list_name(self) -> str:
         return f"{self.name_prefix}-segments"
+
+    @property
+    def profiles_domain(self) -> str:
+        return f"{self.name_prefix}-profiles"  # the connect module's default for a created domain
 
     @property
     def application_id(self) -> str:
@@ -178,11 +183,78 @@ def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
 
 
 def _workflow_specs_extra(settings: Settings) -> list[WorkflowSpec]:
-    """Training and post-processing workflows, and the SES destination when selected."""
+    """Training and post-processing workflows, and the SES and Connect destinations when selected."""
     specs = [*_training_specs(settings), _postprocessing_spec(settings)]
     if settings.ses:
         specs.append(_ses_spec(settings))
+    if settings.connect:
+        specs.append(_connect_spec(settings))
     return specs
+
+
+def _connect_spec(settings: Settings) -> WorkflowSpec:
+    """modules/connect_destination with its defaults and a created domain (create_domain = true)."""
+    from contextual_targeting.core.connect_profiles import DEFAULT_FIELD_MAPPING
+
+    p = settings.name_prefix
+    sm_name = f"{p}-connect-destination"
+    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    common = {
+        "DOMAIN_NAME": settings.profiles_domain,
+        "FIELD_MAPPING": json.dumps(DEFAULT_FIELD_MAPPING, separators=(",", ":")),  # as jsonencode() writes it
+        "USER_ID_FIELD": "AccountNumber",
+        "EXPORT_PREFIX": "segments/",
+        "TRAIN_PREFIX": "train/",
+        "CONNECT_PREFIX": "connect/",
+        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    prepare = FunctionSpec(
+        "connect_segment_prepare",
+        f"{p}-connect-segment-prepare",
+        {**common, "LOCK_TTL_SECONDS": "43200", "POWERTOOLS_SERVICE_NAME": "connect-segment-prepare"},
+    )
+    profiles = FunctionSpec(
+        "connect_segment_profiles",
+        f"{p}-connect-segment-profiles",
+        {**common, "MAX_UPLOAD_BYTES": "1000000000", "POWERTOOLS_SERVICE_NAME": "connect-segment-profiles"},
+    )
+    upload = FunctionSpec(
+        "connect_segment_upload",
+        f"{p}-connect-segment-upload",
+        {
+            "POWERTOOLS_SERVICE_NAME": "connect-segment-upload",
+            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        },
+    )
+    start = _starter(p, "connect-destination", sm_arn)
+    return WorkflowSpec(
+        key="connect_destination",
+        module="connect_destination",
+        template="connect_destination",
+        state_machine_name=sm_name,
+        asl_vars={
+            "prepare_function_arn": prepare.arn,
+            "profiles_function_arn": profiles.arn,
+            "upload_function_arn": upload.arn,
+            "notification_topic_arn": settings.topic_arn,
+            "domain_name": settings.profiles_domain,
+            "poll_seconds": str(settings.poll_seconds),
+            "max_polls": str(settings.max_polls),
+            "data_expiry_days": "365",
+        },
+        functions=(prepare, profiles, upload, start),
+        rules=(
+            RuleSpec(
+                name=f"{p}-connect-destination",
+                bus="default",
+                pattern_file=MODULES_DIR / "connect_destination" / "event_patterns" / "segment_export.json",
+                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": "segments/"},
+                target="start_execution",
+            ),
+        ),
+    )
 
 
 def _ses_spec(settings: Settings) -> WorkflowSpec:
@@ -426,6 +498,7 @@ class LocalDeployment:
         self.personalize: Any = None
         self.pinpoint: Any = None
         self.ses: Any = None
+        self.customer_profiles: Any = None
         self._mailbox_url = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -485,6 +558,14 @@ class LocalDeployment:
 
             self.ses = SesV2Emulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
             emulators.append(self.ses)
+        if self.settings.connect:
+            from contextual_targeting.local.customer_profiles import CustomerProfilesEmulator
+
+            self.customer_profiles = CustomerProfilesEmulator(
+                region=REGION, account_id=ACCOUNT, domains=(self.settings.profiles_domain,)
+            )
+            self._stack.callback(self.customer_profiles.close)
+            emulators.append(self.customer_profiles)
         if self.settings.pinpoint:
             self.pinpoint.create_app(name=f"{self.settings.name_prefix}", app_id=self.settings.application_id)
             emulators.append(self.pinpoint)
