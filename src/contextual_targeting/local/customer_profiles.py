@@ -165,6 +165,13 @@ class CustomerProfilesEmulator(ServiceEmulator):
         for name in domains:
             self._create_domain(name, DEFAULT_DATA_EXPIRY_DAYS)
 
+    def handle(self, operation: Any, params: dict[str, Any]) -> dict[str, Any]:
+        # botocore checks required members, types and minimums; the service also enforces maximums and patterns
+        problems = _constraint_problems(operation.input_shape, params, "")
+        if problems:
+            raise _bad_request("; ".join(problems))
+        return super().handle(operation, params)
+
     # ------------------------------------------------------------------ helpers for tests and the local runtime
     def now(self) -> dt.datetime:  # type: ignore[override]
         return dt.datetime.now(dt.UTC) + self._clock_offset
@@ -582,6 +589,39 @@ class CustomerProfilesEmulator(ServiceEmulator):
         if "Attributes" in out:
             out["Attributes"] = dict(out["Attributes"])
         return out
+
+
+def _constraint_problems(shape: Any, value: Any, path: str) -> list[str]:
+    """``max`` and ``pattern`` of the model's shapes (botocore's own validation checks ``min`` only)."""
+    if shape is None or value is None:
+        return []
+    problems: list[str] = []
+    limits = shape.metadata
+    if shape.type_name == "structure":
+        for name, member in shape.members.items():
+            if isinstance(value, dict) and name in value:
+                problems += _constraint_problems(member, value[name], f"{path}.{name}".lstrip("."))
+    elif shape.type_name == "list":
+        if "max" in limits and len(value) > limits["max"]:
+            problems.append(f"{path}: at most {limits['max']} items")
+        for index, item in enumerate(value):
+            problems += _constraint_problems(shape.member, item, f"{path}[{index}]")
+    elif shape.type_name == "map":
+        if "max" in limits and len(value) > limits["max"]:
+            problems.append(f"{path}: at most {limits['max']} entries")
+        for key, item in value.items():
+            problems += _constraint_problems(shape.key, key, f"{path} key")
+            problems += _constraint_problems(shape.value, item, f"{path}.{key}")
+    elif shape.type_name == "string":
+        if "max" in limits and len(value) > limits["max"]:
+            problems.append(f"{path}: at most {limits['max']} characters")
+        if "pattern" in limits and not re.search(limits["pattern"], value):
+            problems.append(f"{path}: must match {limits['pattern']}")
+        if shape.enum and value not in shape.enum:
+            problems.append(f"{path}: must be one of {', '.join(shape.enum)}")
+    elif shape.type_name in ("integer", "long") and "max" in limits and value > limits["max"]:
+        problems.append(f"{path}: at most {limits['max']}")
+    return problems
 
 
 def _check_target(column: str, target: str) -> None:
