@@ -111,9 +111,32 @@ def test_summary_table_and_outputs(demo: tuple[DemoResult, Path, str]) -> None:
     assert (out / "demo_summary.json").exists()
     assert list(out.glob("segments/bingewatch/*/_summary.json"))
     assert list(out.glob("logs/*.log"))
+    assert printed.rstrip().endswith("OK")
 
 
-def test_a_broken_config_fails_visibly(built_zips: Path, tmp_path: Path) -> None:
+def test_out_keeps_the_batch_job_output_that_postprocess_reads(
+    demo: tuple[DemoResult, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from contextual_targeting.cli import main
+
+    _, out, _ = demo
+    job_dirs = sorted({p.parent for p in out.glob("batch/bingewatch/bingewatch-affinity/*/*.out")})
+    assert len(job_dirs) == 1
+    # the README's offline example, on what the demo just produced: the same exports as the workflow wrote
+    assert main(["postprocess", "--job-output", str(job_dirs[0]), "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    for export in out.glob("segments/bingewatch/*/*.csv"):
+        assert (tmp_path / export.relative_to(out)).read_bytes() == export.read_bytes()
+
+
+def test_function_logs_stay_out_of_the_console(demo: tuple[DemoResult, Path, str]) -> None:
+    _, out, printed = demo
+    assert '"level"' not in printed
+    prepare_log = (out / "logs/ct-local-pinpoint-import-prepare.log").read_text()
+    assert '"message":"prepared"' in prepare_log.replace(" ", "")
+
+
+def test_a_broken_config_fails_visibly(built_zips: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     config_path = data / "personalize/train/bingewatch/config.json"
@@ -130,6 +153,12 @@ def test_a_broken_config_fails_visibly(built_zips: Path, tmp_path: Path) -> None
     assert list((out / "executions").glob("training-*.json"))
     failure_notes = [n for n in result.notifications if "invalid input" in n["subject"].lower()]
     assert failure_notes and "recipe" in failure_notes[0]["message"].lower()
+    console = capfd.readouterr()
+    # moto's own error record of the failed state goes to out/logs/moto.log, not to the console
+    assert "Exception=" not in console.out + console.err
+    assert "Exception=FailureEventException" in (out / "logs/moto.log").read_text()
+    last_line = printed.rstrip().splitlines()[-1]
+    assert last_line.endswith(f"FAILED: 1 execution(s) failed: training {result.failures[0]['execution']}")
 
 
 def test_ses_destination_demo_lists_each_segment_topic_and_subscribers(built_zips: Path, tmp_path: Path) -> None:

@@ -24,13 +24,50 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
+    _complete_help(parser)
     return parser
 
 
+def _complete_help(parser: argparse.ArgumentParser) -> None:
+    """Every option of every (sub)command shows a help text and its default in ``--help``.
+
+    An option registered without help gets its metavar and default; one whose help does not name its default
+    gets ``(default: …)`` appended. Flags (``store_true``) and options without a default are left as written.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                _complete_help(sub)
+            continue
+        if action.help == argparse.SUPPRESS or not action.option_strings:
+            continue
+        has_default = action.default not in (None, False, argparse.SUPPRESS) and action.nargs != 0
+        if not action.help:
+            name = action.dest.replace("_", " ")
+            action.help = f"{name} (default: %(default)s)" if has_default else name
+        elif has_default and "default" not in action.help:
+            action.help += " (default: %(default)s)"
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    result = args.func(args)
+    """Run one subcommand; exit status 0 OK, 1 the work failed, 2 usage error, 130 interrupted (Ctrl-C).
+
+    Ctrl-C prints one line, not a traceback; the commands write their outputs under temporary names and rename
+    them when complete, so nothing an interrupted command leaves looks finished.
+    """
+    command = "contextual-targeting"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command += f" {args.command}"
+        result = args.func(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{command}: interrupted (Ctrl-C)\n")
+        sys.stderr.flush()
+        return EXIT_INTERRUPTED
     return int(result or 0)
 
 

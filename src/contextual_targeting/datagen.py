@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -448,18 +448,24 @@ def _batches(
         yield _interaction_batch(np.random.default_rng([sizes.seed, 3, batch]), n, pop, cat)
 
 
+def _partial(path: Path) -> Path:
+    """Where ``path`` is written until the whole data set is complete (renamed then: see ``generate``)."""
+    return path.with_name(f".{path.name}.partial")
+
+
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+    with open(_partial(path), "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
 
 
-def _write_lines(path: Path, header: str, lines: Iterator[str]) -> None:
+def _write_lines(path: Path, header: str, lines: Iterator[str], on_rows: Callable[[int], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+    with open(_partial(path), "w", encoding="utf-8", newline="\n") as handle:
         handle.write(header + "\n")
         for line in lines:
             handle.write(line)
+            on_rows(line.count("\n"))
 
 
 def _chunks(n: int, size: int = 200_000) -> Iterator[range]:
@@ -467,11 +473,42 @@ def _chunks(n: int, size: int = 200_000) -> Iterator[range]:
         yield range(start, min(n, start + size))
 
 
-def generate(out: str | os.PathLike[str], sizes: Sizes) -> dict[str, Any]:
-    """Write every file of the layout under ``out``; returns counts and the paths written."""
+def total_rows(sizes: Sizes) -> int:
+    """Rows ``generate`` writes (items, users, endpoints, interactions): the total its ``on_rows`` adds up to."""
+    return sizes.items + 2 * sizes.users + sizes.interactions
+
+
+def generate(
+    out: str | os.PathLike[str], sizes: Sizes, on_rows: Callable[[int], None] = lambda n: None
+) -> dict[str, Any]:
+    """Write every file of the layout under ``out``; returns counts and the paths written.
+
+    Each file is written as ``.<name>.partial`` and all are renamed to their names only once every one is
+    complete: an interrupted run leaves no file that looks like a finished data set (its partial files are
+    removed). ``on_rows(n)`` is called as rows are written (for a progress bar).
+    """
     if sizes.users < 1 or sizes.items < 1 or sizes.interactions < 0:
         raise ValueError("need at least one user and one item, and a non-negative interaction count")
     layout = Layout(Path(out))
+    try:
+        _generate(layout, sizes, on_rows)
+    except BaseException:
+        for path in layout.files():
+            _partial(path).unlink(missing_ok=True)
+        raise
+    for path in layout.files():
+        _partial(path).replace(path)
+    return {
+        "out": str(layout.root),
+        "users": sizes.users,
+        "items": sizes.items,
+        "interactions": sizes.interactions,
+        "seed": sizes.seed,
+        "files": [str(p) for p in layout.files()],
+    }
+
+
+def _generate(layout: Layout, sizes: Sizes, on_rows: Callable[[int], None]) -> None:
     cat, pop = _model(sizes)
 
     _write_text(layout.config, json.dumps(CONFIG, indent=2) + "\n")
@@ -487,7 +524,7 @@ def generate(out: str | os.PathLike[str], sizes: Sizes) -> dict[str, Any]:
                 out_lines.append(f"{i + 1},{cat.titles[i]},{year},{created},{genres}\n")
             yield "".join(out_lines)
 
-    _write_lines(layout.items, ITEMS_HEADER, item_lines())
+    _write_lines(layout.items, ITEMS_HEADER, item_lines(), on_rows)
 
     def user_lines(endpoint: bool) -> Iterator[str]:
         for chunk in _chunks(sizes.users):
@@ -504,23 +541,15 @@ def generate(out: str | os.PathLike[str], sizes: Sizes) -> dict[str, Any]:
                     for uid, g, a in zip(range(chunk.start + 1, chunk.stop + 1), genders, ages, strict=True)
                 )
 
-    _write_lines(layout.users, USERS_HEADER, user_lines(endpoint=False))
-    _write_lines(layout.endpoints, ENDPOINTS_HEADER, user_lines(endpoint=True))
+    _write_lines(layout.users, USERS_HEADER, user_lines(endpoint=False), on_rows)
+    _write_lines(layout.endpoints, ENDPOINTS_HEADER, user_lines(endpoint=True), on_rows)
 
     layout.interactions.parent.mkdir(parents=True, exist_ok=True)
-    with open(layout.interactions, "wb") as handle:
+    with open(_partial(layout.interactions), "wb") as handle:
         handle.write((INTERACTIONS_HEADER + "\n").encode("ascii"))
         for arrays in _batches(sizes, cat, pop):
             handle.write(_format_interactions(*arrays))
-
-    return {
-        "out": str(layout.root),
-        "users": sizes.users,
-        "items": sizes.items,
-        "interactions": sizes.interactions,
-        "seed": sizes.seed,
-        "files": [str(p) for p in layout.files()],
-    }
+            on_rows(len(arrays[0]))
 
 
 def sha256_files(out: str | os.PathLike[str]) -> dict[str, str]:

@@ -14,7 +14,10 @@ def register(subparsers: Any) -> None:
         "demo",
         help="run the README's deploy steps against an embedded AWS: training, post-processing, imports",
         description="Deploy the solution into an embedded AWS (moto + emulators), upload the data as the README "
-        "tells a user, run every workflow to the end and print a summary. Exits non-zero if any execution fails.",
+        "tells a user, run every workflow to the end and print a summary. Exit status 0 when every workflow ran and "
+        "every destination received every segment; 1 when no training config was found, nothing ran, an execution "
+        "failed or a destination is missing a segment; 2 for a usage error (bad --data-dir or --out); 130 on Ctrl-C. "
+        "--out is written only when the demo ends, and only if it is new, empty or an earlier demo's.",
     )
     parser.add_argument(
         "--data-dir",
@@ -22,7 +25,19 @@ def register(subparsers: Any) -> None:
         default=REPO_ROOT / "data",
         help="data in the solution's layout: personalize/train/<dg>/…, personalize/batch/…, pinpoint/ (default: data/)",
     )
-    parser.add_argument("--out", type=Path, default=Path("out"), help="where to write the results (default: ./out)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        help="where to write the results (default: ./out); must be new, empty or written by an earlier demo, and "
+        "never inside --data-dir",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty --out that no demo wrote: the demo's own entries (segments/, logs/, …) are "
+        "replaced, every other file is kept",
+    )
     parser.add_argument(
         "--destination",
         choices=["pinpoint", "ses", "both", "export-only"],
@@ -31,12 +46,18 @@ def register(subparsers: Any) -> None:
         "default segment_destinations = []), SES contact-list topics, Pinpoint static segments (end of support "
         "2026-10-30), or both",
     )
-    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the workflows")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        metavar="SECONDS",
+        help="give up (exit 1) when the workflows have not finished after this many seconds, per step (default: 600)",
+    )
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from contextual_targeting.local.demo import run_demo
 
-    result = run_demo(args.data_dir, args.out, destination=args.destination, timeout=args.timeout)
+    result = run_demo(args.data_dir, args.out, destination=args.destination, timeout=args.timeout, force=args.force)
     return result.exit_code

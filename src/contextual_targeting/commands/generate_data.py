@@ -42,11 +42,13 @@ def register(subparsers: Any) -> None:
         "--interactions", type=_positive, help=f"number of interactions (default {SAMPLE.interactions})"
     )
     parser.add_argument("--seed", type=int, help=f"random seed (default {SAMPLE.seed})")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr (the JSON line is still printed)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from contextual_targeting.datagen import SAMPLE, Sizes, generate
+    from contextual_targeting.datagen import SAMPLE, Sizes, generate, total_rows
+    from contextual_targeting.progress import progress
 
     explicit = [name for name in ("users", "items", "interactions", "seed") if getattr(args, name) is not None]
     if args.sample and explicit:
@@ -58,5 +60,7 @@ def run(args: argparse.Namespace) -> int:
         interactions=args.interactions if args.interactions is not None else SAMPLE.interactions,
         seed=args.seed if args.seed is not None else SAMPLE.seed,
     )
-    print(json.dumps(generate(args.out, sizes)))
+    with progress("generate-data", total=total_rows(sizes), unit="rows", quiet=args.quiet) as bar:
+        written = generate(args.out, sizes, on_rows=bar.update)
+    print(json.dumps(written))
     return 0

@@ -61,7 +61,24 @@ def batch_root(data_dir: Path) -> str:
     return root.as_posix() if data_dir.is_absolute() else Path(os.path.relpath(root)).as_posix()
 
 
+def _usage_error(config: Path) -> str | None:
+    """Why ``config`` cannot be validated at all (exit 2), with the likely fix; None when it is a file."""
+    if config.is_file():
+        return None
+    if config.is_dir():
+        found = sorted(p.name for p in config.glob("*.json"))
+        hint = f"; did you mean {config / found[0]}?" if len(found) == 1 else ""
+        if len(found) > 1:
+            hint = f"; it holds {', '.join(found)}: pass one of them"
+        return f"{config} is a folder, not a training config{hint or ' (no .json file in it)'}"
+    return f"{config} does not exist (pass the path of train/<dataset group>/config.json)"
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = _usage_error(args.config)
+    if problem:
+        print(f"validate: {problem}", file=sys.stderr)
+        return 2
     options = Options(
         full_check_max_bytes=int(args.full_check_max_mb * 1024**2), sample_bytes=int(args.sample_mb * 1024**2)
     )

@@ -24,6 +24,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "validate-tf",
         help="offline Terraform validation: HCL, fmt, provider schema, wiring, checkov, IAM lint, terraform validate",
+        description="Check the Terraform of --root without AWS or network: HCL parse, terraform fmt, the provider "
+        "schema, module wiring, checkov and the parliament IAM lint (from --tools-venv), terraform validate where "
+        "it can run. Prints one line per finding (file:line: [check] message); exit status 0 when there is none, "
+        "1 otherwise, 2 for a usage error.",
     )
     parser.add_argument(
         "--root",
@@ -35,7 +39,7 @@ def register(subparsers: Any) -> None:
         "--tools-venv",
         type=Path,
         default=None,
-        help="virtualenv with checkov and parliament (make validate passes .venv-tools)",
+        help="virtualenv with checkov and parliament (make validate passes .venv-tools; default: none)",
     )
     parser.add_argument("--skip-checkov", action="store_true", help="do not run checkov")
     parser.add_argument("--skip-parliament", action="store_true", help="do not run the parliament IAM lint")

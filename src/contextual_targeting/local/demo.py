@@ -5,24 +5,29 @@
    README tells a user — and training starts;
 3. wait: training ⇒ batch segment job ⇒ post-processing ⇒ one Pinpoint import per segment.
 
-Then a summary table, and in ``--out``: the segment exports, the Pinpoint import files, the job summaries, every
-notification as the e-mail subscriber receives it and, when an execution failed, its history.
+Then a summary table, and in ``--out``: the segment exports, the batch segment job outputs, the Pinpoint import
+files, the job summaries, every notification as the e-mail subscriber receives it and, when an execution failed,
+its history. ``--out`` is written whole or not at all and never over files the demo did not write
+(``contextual_targeting.local.output``).
+
+Exit status: 0 when every workflow ran to the end and every chosen destination received every segment; 1 when no
+training config was found, no workflow ran, an execution failed or a destination is missing a segment (the reason
+is printed); 2 when ``--data-dir`` or ``--out`` cannot be used.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from contextual_targeting.local.runtime import Execution, LocalDeployment, Settings
+from contextual_targeting.local.output import OutputFolder, OutputRefused
+from contextual_targeting.local.runtime import DeliveryError, Execution, LocalDeployment, Settings, starts_training
 
-CONFIG_NAME = "config.json"
 DESTINATIONS = ("pinpoint", "ses", "both", "export-only")
 
 
@@ -36,6 +41,7 @@ class DemoResult:
     failures: list[dict[str, str]] = field(default_factory=list)
     ses_topics: list[dict[str, Any]] = field(default_factory=list)  # SES destination: one row per topic
     seconds: float = 0.0
+    reason: str = ""  # why the exit code is not 0
 
 
 class Progress:
@@ -64,11 +70,11 @@ class Progress:
                 self.stream.flush()
 
 
-def _personalize_uploads(personalize_dir: Path) -> list[Path]:
-    """Data files first, training configs last (an upload of a config starts training)."""
+def _personalize_uploads(personalize_dir: Path, settings: Settings) -> tuple[list[Path], list[Path]]:
+    """(data files, training configs): configs are what the training rule starts on, uploaded last."""
     files = sorted(p for p in personalize_dir.rglob("*") if p.is_file())
-    configs = [p for p in files if p.name == CONFIG_NAME and "train" in p.relative_to(personalize_dir).parts[:1]]
-    return [p for p in files if p not in configs] + configs
+    configs = [p for p in files if starts_training(p.relative_to(personalize_dir).as_posix(), settings)]
+    return [p for p in files if p not in configs], configs
 
 
 def _slug(text: str) -> str:
@@ -101,42 +107,89 @@ def run_demo(
     *,
     destination: str = "export-only",  # = the root module's default segment_destinations = []
     stream: TextIO = sys.stdout,
+    errors: TextIO | None = None,
     timeout: float = 600,
     settings: Settings | None = None,
+    force: bool = False,
 ) -> DemoResult:
+    """Run the demo; progress and the summary (ending in OK or FAILED: reason) go to ``stream``; a run refused
+    before it starts (no config, unusable ``--out``) says why on ``errors``."""
     started = time.monotonic()
+    errors = errors or sys.stderr
     if destination not in DESTINATIONS:
         raise ValueError(f"destination must be one of {', '.join(DESTINATIONS)}")
     settings = settings or Settings(pinpoint=destination in ("pinpoint", "both"), ses=destination in ("ses", "both"))
-    data_dir = Path(data_dir)
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    personalize_dir = data_dir / "personalize"
+
+    def stop(code: int, reason: str) -> DemoResult:
+        errors.write(f"demo: {reason}\n")
+        errors.flush()
+        return DemoResult(exit_code=code, reason=reason, seconds=time.monotonic() - started)
+
+    if not personalize_dir.is_dir():
+        return stop(2, f"{personalize_dir} does not exist (expected the solution's layout: personalize/train/…)")
+    data_files, configs = _personalize_uploads(personalize_dir, settings)
+    if not configs:
+        return stop(
+            1,
+            f"no training config under {personalize_dir}/train/: training starts when a .json file is uploaded "
+            "to train/<dataset group>/ (e.g. train/bingewatch/config.json); nothing would run",
+        )
+    try:
+        folder = OutputFolder(out_dir, data_dir=data_dir, force=force)
+    except OutputRefused as refused:
+        return stop(2, str(refused))
+    try:
+        result = _run(data_dir, folder.staging, settings, configs, data_files, stream, timeout, started)
+    except BaseException:
+        folder.discard()  # interrupted or crashed: nothing half-written is left behind as a result
+        raise
+    folder.commit()
+    _report(result, out_dir, stream)  # ends with OK, or FAILED and the reason
+    return result
+
+
+def _run(
+    data_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    configs: list[Path],
+    data_files: list[Path],
+    stream: TextIO,
+    timeout: float,
+    started: float,
+) -> DemoResult:
     personalize_dir = data_dir / "personalize"
     pinpoint_dir = data_dir / "pinpoint"
-    if not personalize_dir.is_dir():
-        stream.write(f"error: {personalize_dir} does not exist (expected the solution's layout: personalize/train/…)\n")
-        return DemoResult(exit_code=2)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
     result = DemoResult(exit_code=0)
-
     stream.write("Deploying locally (moto + Personalize and Pinpoint emulators, Lambdas from build/*.zip)…\n")
     with LocalDeployment(settings, log_dir=out_dir / "logs") as cloud:
         progress = Progress(cloud, stream, started)
         s = settings
         stream.write(f"  data bucket {s.data_bucket}, segment bucket {s.segment_bucket}, bus {s.bus_name}\n")
-        if settings.pinpoint and pinpoint_dir.is_dir():
-            stream.write(f"\nStep 1: aws s3 sync {pinpoint_dir} s3://{s.segment_bucket}/{s.segment_import_prefix}\n")
-            cloud.sync(pinpoint_dir, s.segment_bucket, s.segment_import_prefix)
-            cloud.wait_idle(timeout=timeout, on_tick=progress)
-        stream.write(f"\nStep 2: aws s3 sync {personalize_dir} s3://{s.data_bucket}/  (config.json last)\n")
-        for path in _personalize_uploads(personalize_dir):
-            cloud.put(s.data_bucket, path.relative_to(personalize_dir).as_posix(), path.read_bytes())
-        stream.write("\nStep 3: training ⇒ batch segment job ⇒ post-processing ⇒ imports\n")
-        executions = cloud.wait_idle(timeout=timeout, on_tick=progress)
+        stuck = ""
+        try:
+            if settings.pinpoint and pinpoint_dir.is_dir():
+                stream.write(
+                    f"\nStep 1: aws s3 sync {pinpoint_dir} s3://{s.segment_bucket}/{s.segment_import_prefix}\n"
+                )
+                cloud.sync(pinpoint_dir, s.segment_bucket, s.segment_import_prefix)
+                cloud.wait_idle(timeout=timeout, on_tick=progress)
+            config_names = ", ".join(p.relative_to(personalize_dir).as_posix() for p in configs)
+            stream.write(f"\nStep 2: aws s3 sync {personalize_dir} s3://{s.data_bucket}/  ({config_names} last)\n")
+            for path in [*data_files, *configs]:
+                cloud.sync_file(path, s.data_bucket, path.relative_to(personalize_dir).as_posix())
+            stream.write("\nStep 3: training ⇒ batch segment job ⇒ post-processing ⇒ imports\n")
+            executions = cloud.wait_idle(timeout=timeout, on_tick=progress)
+        except (TimeoutError, DeliveryError) as problem:  # reported like a failure, with what was produced so far
+            stuck = str(problem)
+            executions = cloud.executions()
         result.executions = executions
 
-        # outputs
+        # outputs: the exports, the batch segment job outputs (what `postprocess --job-output` reads), imports
         _download(cloud, s.data_bucket, "segments/", out_dir)
+        _download(cloud, s.data_bucket, "batch/", out_dir)
         if settings.pinpoint:
             _download(cloud, s.segment_bucket, f"{s.segment_import_prefix}segments/", out_dir)
         notes_dir = out_dir / "notifications"
@@ -196,12 +249,20 @@ def run_demo(
                     json.dumps(cloud.history(execution.arn), indent=2, default=str), encoding="utf-8"
                 )
             result.exit_code = 1
+            result.reason = f"{len(failed)} execution(s) failed: " + ", ".join(f"{e.workflow} {e.name}" for e in failed)
+        if stuck:
+            result.exit_code = 1
+            result.reason = "; ".join(r for r in (stuck, result.reason) if r)
+        elif result.exit_code == 0 and (missing := _missing(result, settings)):
+            result.exit_code = 1
+            result.reason = missing
 
     result.seconds = time.monotonic() - started
     (out_dir / "demo_summary.json").write_text(
         json.dumps(
             {
                 "exit_code": result.exit_code,
+                "reason": result.reason,
                 "seconds": round(result.seconds, 1),
                 "executions": [
                     {
@@ -221,8 +282,29 @@ def run_demo(
         ),
         encoding="utf-8",
     )
-    _report(result, out_dir, stream)
     return result
+
+
+def _missing(result: DemoResult, settings: Settings) -> str:
+    """Why a run whose executions all succeeded still did not do its work ("" when it did)."""
+    ran = {e.workflow for e in result.executions}
+    if "training" not in ran:
+        return "no workflow ran: the training config was uploaded but no training execution started"
+    if "segment_postprocessing" not in ran:
+        return "training ended but no post-processing ran: no batch segment job output was turned into segments"
+    if not result.segments:
+        return "post-processing ran but exported no segment (see out/segments/ and the notifications)"
+    with_members = [r for r in result.segments if r["status"] == "ok" and r["users"]]
+    if settings.pinpoint:
+        missing = [r["segment"] for r in with_members if r["endpoints"] and r["pinpoint_segment_id"] is None]
+        if missing:
+            return f"Pinpoint: no segment was imported for {', '.join(missing)}"
+    if settings.ses:
+        topics = {t["topic"] for t in result.ses_topics}
+        missing = [r["segment"] for r in with_members if r["segment"] not in topics]
+        if missing:
+            return f"SES: no contact-list topic for {', '.join(missing)}"
+    return ""
 
 
 def _report(result: DemoResult, out_dir: Path, stream: TextIO) -> None:
@@ -256,5 +338,5 @@ def _report(result: DemoResult, out_dir: Path, stream: TextIO) -> None:
         )
     stream.write(
         f"\n{len(result.notifications)} notifications, exports and import files in {out_dir}/ "
-        f"({result.seconds:.1f}s). {'OK' if result.exit_code == 0 else 'FAILED'}\n"
+        f"({result.seconds:.1f}s). {'OK' if result.exit_code == 0 else 'FAILED: ' + result.reason}\n"
     )
