@@ -53,11 +53,21 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="give up (exit 1) when the workflows have not finished after this many seconds, per step (default: 600)",
     )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress lines: only the steps, the summary and any failure"
+    )
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from contextual_targeting.local.demo import run_demo
 
-    result = run_demo(args.data_dir, args.out, destination=args.destination, timeout=args.timeout, force=args.force)
+    result = run_demo(
+        args.data_dir,
+        args.out,
+        destination=args.destination,
+        timeout=args.timeout,
+        force=args.force,
+        quiet=args.quiet,
+    )
     return result.exit_code

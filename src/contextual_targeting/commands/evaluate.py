@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,6 @@ from contextual_targeting.model.evaluation import (
     best_baseline,
     default_queries_file,
     evaluate,
-    num_results_from_config,
     queries_for_all_values,
     read_queries,
 )
@@ -41,7 +41,17 @@ def register(subparsers: Any) -> None:
         help="batch segment job input (JSON lines with itemAttributes); default: the job_config.json under "
         "batch/<dataset group>/ next to the data, else one query per genre",
     )
-    parser.add_argument("--k", type=int, help="segment size K (default: numResults in config.json, else 100)")
+    parser.add_argument(
+        "--k",
+        type=int,
+        help=f"segment size K (default: numResults of the dataset group's training config — the .json file next "
+        f"to interactions.csv that the training rule starts on, whatever its name —, else {DEFAULT_K})",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="the training config to read numResults from (default: found next to interactions.csv)",
+    )
     split = parser.add_mutually_exclusive_group()
     split.add_argument(
         "--holdout",
@@ -52,7 +62,74 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", type=Path, help="write the results as JSON to this file")
     parser.add_argument("--plot", type=Path, help="draw precision@K vs K per method to this PNG")
     parser.add_argument("--seed", type=int, default=0, help="seed for the model, the random baseline and tie-breaks")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines or notes on stderr (warnings stay)")
     parser.set_defaults(func=run)
+
+
+MIN_POSITIVES = 10  # below this, a query's precision and recall at K are mostly noise
+
+
+class UsageError(Exception):
+    """Exit status 2 with this message (it names the file to fix)."""
+
+
+def training_config(dataset_dir: Path) -> Path | None:
+    """The dataset group's training config: a ``.json`` file next to the data that the training rule starts on.
+
+    The same rule the deployed workflow applies to ``train/<dataset group>/<file>`` (``local.runtime.
+    starts_training``, from the module's own event pattern), so a config named ``bingewatch-params.json`` is found
+    like ``config.json``. Several candidates: the ones holding ``solutions`` decide; still several is an error.
+    """
+    from contextual_targeting.local.runtime import starts_training
+
+    found = [p for p in sorted(dataset_dir.glob("*.json")) if starts_training(f"train/{dataset_dir.name}/{p.name}")]
+    if len(found) > 1:
+        found = [p for p in found if '"solutions"' in p.read_text(encoding="utf-8", errors="replace")] or found
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise UsageError(f"{dataset_dir} holds several training configs ({names}): pass --config FILE or --k")
+    return found[0] if found else None
+
+
+def num_results(config: Path) -> int | None:
+    """The first ``numResults`` of the config's batch segment jobs; a config that cannot be read is an error."""
+    try:
+        loaded = json.loads(config.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"{config}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{config}: not UTF-8 text; fix the file or pass --k") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"{config}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}); fix it or pass --k"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise UsageError(f"{config}: a training config is a JSON object; fix it or pass --k")
+    stack: list[Any] = [loaded]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            value = node.get("numResults")
+            if value is not None:
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                    return value
+                raise UsageError(
+                    f"{config}: numResults must be a positive integer, found {value!r}; fix it or pass --k"
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
+def _queries(path: Path) -> list[str]:
+    try:
+        return read_queries(path)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except (ValueError, QueryError) as error:  # JSONDecodeError is a ValueError
+        text = str(error)
+        raise UsageError(text if str(path) in text else f"{path}: {text}") from None
 
 
 def format_table(result: EvaluationResult) -> str:
@@ -105,15 +182,35 @@ def plot(result: EvaluationResult, path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    def note(text: str) -> None:
+        if not args.quiet:
+            print(f"evaluate: {text}", file=sys.stderr, flush=True)
+
+    started = time.monotonic()
     try:
         dataset_dir = find_dataset_dir(args.data_dir)
+        k = args.k
+        if k is None:
+            config = args.config or training_config(dataset_dir)
+            k = num_results(config) if config is not None else None
+            if k is None:
+                k = DEFAULT_K
+                where = f"no numResults in {config}" if config else f"no training config in {dataset_dir}"
+                note(f"K = {k} ({where}; --k sets it)")
+            else:
+                note(f"K = {k} (numResults in {config})")
+        if k < 1:
+            raise UsageError(f"--k must be at least 1, got {k}")
+        note(f"reading {dataset_dir} …")
         dataset = load_dataset(dataset_dir)
         queries_file = args.queries or default_queries_file(dataset_dir)
-        queries = read_queries(queries_file) if queries_file else queries_for_all_values(dataset)
+        queries = _queries(queries_file) if queries_file else queries_for_all_values(dataset)
         if not queries:
-            print("evaluate: no queries (pass --queries job_config.json)", file=sys.stderr)
-            return 2
-        k = args.k or num_results_from_config(dataset_dir) or DEFAULT_K
+            raise UsageError("no queries (pass --queries job_config.json)")
+        note(
+            f"{len(dataset.interactions):,} interactions read ({time.monotonic() - started:.0f}s); training "
+            f"the model and scoring {len(queries)} queries …"
+        )
         result = evaluate(
             dataset,
             queries,
@@ -122,9 +219,13 @@ def run(args: argparse.Namespace) -> int:
             cutoff=args.cutoff,
             seed=args.seed,
         )
+    except UsageError as error:
+        print(f"evaluate: {error}", file=sys.stderr)
+        return 2
     except (DataError, QueryError, ValueError, OSError) as error:
         print(f"evaluate: {error}", file=sys.stderr)
         return 2
+    note(f"done in {time.monotonic() - started:.0f}s")
     info = result.info
     print(
         f"data: {dataset_dir}  cutoff: {result.cutoff}  train/test interactions: {info['train_interactions']}/"
@@ -138,8 +239,28 @@ def run(args: argparse.Namespace) -> int:
     model_precision = result.methods["model"]["precision_at_k"]
     if model_precision is not None and precision > 0:
         print(f"model / best baseline ({name}) precision@{result.k}: {model_precision / precision:.3f}")
+    for warning in warnings_for(result):
+        print(f"evaluate: warning: {warning}", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
     if args.plot:
         plot(result, args.plot)
     return 0
+
+
+def warnings_for(result: EvaluationResult) -> list[str]:
+    """What makes the figures misleading: K not below the candidates, or too few positives for a query."""
+    found = []
+    candidates = int(result.info["candidates"])
+    if result.k >= candidates:
+        found.append(
+            f"K = {result.k} ≥ the {candidates} candidate users: every method ranks all of them, recall is 1.0 for "
+            "all and the ratios say nothing; use a smaller --k (or more data)"
+        )
+    few = [(q["query"], q["positives"]) for q in result.queries if q["positives"] < MIN_POSITIVES]
+    for query, positives in few:
+        found.append(
+            f"{query}: only {positives} user(s) interact with matching items in the test period (< {MIN_POSITIVES}): "
+            "its precision and recall are mostly noise"
+        )
+    return found

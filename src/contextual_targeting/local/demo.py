@@ -42,18 +42,33 @@ class DemoResult:
     ses_topics: list[dict[str, Any]] = field(default_factory=list)  # SES destination: one row per topic
     seconds: float = 0.0
     reason: str = ""  # why the exit code is not 0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds: deploy, endpoints_import, upload, workflows, …
 
 
 class Progress:
-    """Prints a line whenever an execution starts, changes state or ends."""
+    """Plain progress lines: an execution's states as it enters them, Personalize resources as their status
+    changes, and the Pinpoint import running now (parts done/total, endpoints processed, per second) every few
+    seconds. ``quiet``: nothing."""
 
-    def __init__(self, cloud: LocalDeployment, stream: TextIO, started: float) -> None:
+    def __init__(
+        self, cloud: LocalDeployment, stream: TextIO, started: float, *, quiet: bool = False, every: float = 5.0
+    ) -> None:
         self.cloud = cloud
         self.stream = stream
         self.started = started
+        self.quiet = quiet
+        self.every = every
         self.last: dict[str, str] = {}
+        self.last_import_line = 0.0
+
+    def _line(self, what: str, label: str) -> None:
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"  [{elapsed:6.1f}s] {what:<62} {label}\n")
+        self.stream.flush()
 
     def __call__(self, executions: list[Execution]) -> None:
+        if self.quiet:
+            return
         for execution in executions:
             if execution.status == "RUNNING":
                 state = self.cloud.current_state(execution.arn)
@@ -64,10 +79,24 @@ class Progress:
                 label = execution.status
             if self.last.get(execution.arn) != label:
                 self.last[execution.arn] = label
-                elapsed = time.monotonic() - self.started
-                what = f"{execution.workflow} {execution.name[:38]}"
-                self.stream.write(f"  [{elapsed:6.1f}s] {what:<62} {label}\n")
-                self.stream.flush()
+                self._line(f"{execution.workflow} {execution.name[:38]}", label)
+        personalize = self.cloud.personalize
+        for arn, resource in list(personalize.resources.items()) if personalize is not None else []:
+            status = resource.status
+            if status and self.last.get(arn) != status and "/" in arn:
+                self.last[arn] = status
+                kind, _, name = arn.split(":", 5)[-1].partition("/")
+                self._line(f"personalize {kind} {name[:40]}", status)
+        pinpoint = self.cloud.pinpoint
+        now = time.monotonic()
+        if pinpoint is not None and now - self.last_import_line >= self.every:
+            for job in pinpoint.import_progress():
+                self.last_import_line = now
+                rate = job["rows"] / job["seconds"] if job["seconds"] > 0 else 0.0
+                self._line(
+                    f"pinpoint import {job['segment'][:46]}",
+                    f"part {job['pieces_done'] + 1}/{job['pieces_total']}, {job['rows']:,} endpoints ({rate:,.0f}/s)",
+                )
 
 
 def _personalize_uploads(personalize_dir: Path, settings: Settings) -> tuple[list[Path], list[Path]]:
@@ -111,6 +140,7 @@ def run_demo(
     timeout: float = 600,
     settings: Settings | None = None,
     force: bool = False,
+    quiet: bool = False,
 ) -> DemoResult:
     """Run the demo; progress and the summary (ending in OK or FAILED: reason) go to ``stream``; a run refused
     before it starts (no config, unusable ``--out``) says why on ``errors``."""
@@ -141,7 +171,7 @@ def run_demo(
     except OutputRefused as refused:
         return stop(2, str(refused))
     try:
-        result = _run(data_dir, folder.staging, settings, configs, data_files, stream, timeout, started)
+        result = _run(data_dir, folder.staging, settings, configs, data_files, stream, timeout, started, quiet)
     except BaseException:
         folder.discard()  # interrupted or crashed: nothing half-written is left behind as a result
         raise
@@ -159,13 +189,22 @@ def _run(
     stream: TextIO,
     timeout: float,
     started: float,
+    quiet: bool = False,
 ) -> DemoResult:
     personalize_dir = data_dir / "personalize"
     pinpoint_dir = data_dir / "pinpoint"
     result = DemoResult(exit_code=0)
+    mark = [time.monotonic()]
+
+    def stage(name: str) -> None:
+        now = time.monotonic()
+        result.stages[name] = round(now - mark[0], 2)
+        mark[0] = now
+
     stream.write("Deploying locally (moto + Personalize and Pinpoint emulators, Lambdas from build/*.zip)…\n")
     with LocalDeployment(settings, log_dir=out_dir / "logs") as cloud:
-        progress = Progress(cloud, stream, started)
+        stage("deploy")
+        progress = Progress(cloud, stream, started, quiet=quiet)
         s = settings
         stream.write(f"  data bucket {s.data_bucket}, segment bucket {s.segment_bucket}, bus {s.bus_name}\n")
         stuck = ""
@@ -176,12 +215,15 @@ def _run(
                 )
                 cloud.sync(pinpoint_dir, s.segment_bucket, s.segment_import_prefix)
                 cloud.wait_idle(timeout=timeout, on_tick=progress)
+                stage("endpoints_import")
             config_names = ", ".join(p.relative_to(personalize_dir).as_posix() for p in configs)
             stream.write(f"\nStep 2: aws s3 sync {personalize_dir} s3://{s.data_bucket}/  ({config_names} last)\n")
             for path in [*data_files, *configs]:
                 cloud.sync_file(path, s.data_bucket, path.relative_to(personalize_dir).as_posix())
+            stage("upload")
             stream.write("\nStep 3: training ⇒ batch segment job ⇒ post-processing ⇒ imports\n")
             executions = cloud.wait_idle(timeout=timeout, on_tick=progress)
+            stage("workflows")
         except (TimeoutError, DeliveryError) as problem:  # reported like a failure, with what was produced so far
             stuck = str(problem)
             executions = cloud.executions()
@@ -256,6 +298,7 @@ def _run(
         elif result.exit_code == 0 and (missing := _missing(result, settings)):
             result.exit_code = 1
             result.reason = missing
+        stage("outputs")
 
     result.seconds = time.monotonic() - started
     (out_dir / "demo_summary.json").write_text(

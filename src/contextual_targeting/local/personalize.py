@@ -23,19 +23,22 @@ S3 is read and written through a boto3 client, so inside ``mock_aws`` it is moto
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from contextual_targeting.local import scoring
 from contextual_targeting.local.emulation import ServiceEmulator, ServiceError
+from contextual_targeting.local.personalize_import import ImportedData, ImportFailure, column_checks, import_objects
 
 PENDING, IN_PROGRESS, ACTIVE, FAILED = "CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"
 IN_FLIGHT = (PENDING, IN_PROGRESS)
@@ -104,6 +107,7 @@ class PersonalizeEmulator(ServiceEmulator):
         partition: str = "aws",
         describes_per_step: int = 1,
         fit: Fit | None = None,
+        fit_dataset: Callable[[Any], scoring.SegmentModel] | None = None,
         limits: Mapping[str, int] | None = None,
         s3_client: Any = None,
     ) -> None:
@@ -117,7 +121,10 @@ class PersonalizeEmulator(ServiceEmulator):
         self._s3 = s3_client
         self.resources: dict[str, _Resource] = {}  # by ARN, in creation order
         self.models: dict[str, scoring.SegmentModel] = {}  # solution version ARN -> model
-        self._imported: dict[str, list[dict[str, str]]] = {}  # dataset ARN -> imported rows (what training sees)
+        # training from a ``model.data.Dataset`` read from the imported parts (numpy, flat memory) instead of rows
+        self.fit_dataset = fit_dataset
+        self._spool = tempfile.TemporaryDirectory(prefix="ct-personalize-")  # imported records, one folder each
+        self._imported: dict[str, ImportedData] = {}  # dataset ARN -> what its imports brought in (on disk)
         self._injected_failures: dict[str, list[str]] = {}
         self._sequence = 0
 
@@ -348,7 +355,9 @@ class PersonalizeEmulator(ServiceEmulator):
         ):
             raise ServiceError("ResourceInUseException", f"Dataset {dataset.arn} has an import job in progress.")
         del self.resources[dataset.arn]
-        self._imported.pop(dataset.arn, None)
+        imported = self._imported.pop(dataset.arn, None)
+        if imported is not None:
+            imported.clear()
         return {}
 
     # ------------------------------------------------------------------ dataset import jobs
@@ -407,16 +416,24 @@ class PersonalizeEmulator(ServiceEmulator):
             return "The dataset was deleted."
         schema = self.resources[dataset.fields["schemaArn"]].fields["schema"]
         location = job.fields["dataSource"]["dataLocation"]
+        by_name = {f["name"].upper(): f for f in _parse_schema(schema)}
+
+        def columns_for(header: list[str], where: str) -> Any:
+            return column_checks(header, where, by_name, _checker, _describe, _nullable)
+
+        group = self.resources[dataset.fields["datasetGroupArn"]].fields["name"]
+        target = self._imported.get(dataset.arn) or ImportedData(
+            Path(self._spool.name) / group / dataset.fields["datasetType"].lower()
+        )
         try:
-            rows = list(self._read_csv(location, _parse_schema(schema)))
-        except _ImportError as exc:
+            records = import_objects(
+                self.s3(), self._objects(location), columns_for, target, full=job.fields["importMode"] == "FULL"
+            )
+        except (_ImportError, ImportFailure) as exc:
             return str(exc)
-        if not rows:
+        if not records:
             return f"Input data at {location} has no records."
-        if job.fields["importMode"] == "FULL":
-            self._imported[dataset.arn] = rows
-        else:
-            self._imported.setdefault(dataset.arn, []).extend(rows)
+        self._imported[dataset.arn] = target
         return None
 
     def _objects(self, location: str) -> list[tuple[str, str]]:
@@ -440,54 +457,13 @@ class PersonalizeEmulator(ServiceEmulator):
             raise _ImportError(f"Could not access {location}: {exc}") from exc
         return [(bucket, key)]
 
-    def _read_csv(self, location: str, schema_fields: list[dict[str, Any]]) -> Iterator[dict[str, str]]:
-        """Rows of the CSV file(s) at ``location``, checked against the schema like Personalize's import."""
-        by_name = {f["name"].upper(): f for f in schema_fields}
-        for bucket, key in self._objects(location):
-            body = self.s3().get_object(Bucket=bucket, Key=key)["Body"]
-            text = io.TextIOWrapper(body, encoding="utf-8", newline="")
-            reader = csv.reader(text)
-            where = f"s3://{bucket}/{key}"
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise _ImportError(f"Input CSV {where} is empty.") from None
-            except (UnicodeDecodeError, csv.Error) as exc:
-                raise _ImportError(f"Input CSV {where} could not be parsed: {exc}") from None
-            columns = [c.strip() for c in header]
-            unknown = [c for c in columns if c.upper() not in by_name]
-            if unknown:
-                raise _ImportError(
-                    f"Input CSV {where} has column(s) that are not in the schema: [{', '.join(unknown)}]."
-                )
-            present = {c.upper() for c in columns}
-            missing = [f["name"] for name, f in by_name.items() if name not in present and not _nullable(f)]
-            if missing:
-                raise _ImportError(f"Input CSV {where} is missing the following columns: [{', '.join(missing)}].")
-            checks = [(column, _checker(by_name[column.upper()])) for column in columns]
-            line = 1
-            try:
-                for line, values in enumerate(reader, start=2):
-                    if not values:
-                        continue
-                    if len(values) != len(columns):
-                        raise _ImportError(
-                            f"Input CSV {where} line {line}: expected {len(columns)} values, found {len(values)}."
-                        )
-                    for (column, check), value in zip(checks, values, strict=True):
-                        problem = check(value)
-                        if problem:
-                            raise _ImportError(f"Input CSV {where} line {line}, column {column}: {problem}.")
-                    yield dict(zip(columns, values, strict=True))
-            except (UnicodeDecodeError, csv.Error) as exc:
-                raise _ImportError(f"Input CSV {where} line {line} could not be parsed: {exc}") from None
-
-    def _dataset_rows(self, group_arn: str, dataset_type: str) -> list[dict[str, str]] | None:
-        """The rows of the group's dataset of this type imported so far (None: no successful import)."""
+    def _dataset_data(self, group_arn: str, dataset_type: str) -> ImportedData | None:
+        """What the group's dataset of this type imported so far (None: no successful import)."""
         dataset_arn = self.arn(f"dataset/{self.resources[group_arn].fields['name']}/{dataset_type}")
         if dataset_arn not in self.resources:
             return None
-        return self._imported.get(dataset_arn) or None
+        data = self._imported.get(dataset_arn)
+        return data if data is not None and data.records else None
 
     # ------------------------------------------------------------------ solutions
     def op_CreateSolution(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -619,28 +595,41 @@ class PersonalizeEmulator(ServiceEmulator):
 
     def _finish_solution_version(self, version: _Resource) -> str | None:
         group_arn = version.fields["datasetGroupArn"]
-        interactions = self._dataset_rows(group_arn, "INTERACTIONS")
-        items = self._dataset_rows(group_arn, "ITEMS")
+        interactions = self._dataset_data(group_arn, "INTERACTIONS")
+        items = self._dataset_data(group_arn, "ITEMS")
         if interactions is None:
             return "Interactions dataset has no imported data."
         recipe = version.fields.get("recipeArn", "").rsplit("/", 1)[-1]
         if items is None and recipe == "aws-item-attribute-affinity":
             return "The aws-item-attribute-affinity recipe requires an items dataset with imported data."
-        interaction_rows, item_rows = interactions, items or []
-        user_column = next((k for k in interaction_rows[0] if k.upper() == "USER_ID"), "USER_ID")
-        per_user = Counter(row.get(user_column, "") for row in interaction_rows)
-        if len(interaction_rows) < self.limits["min_interactions"]:
+        dataset: Any = None
+        interaction_rows: list[dict[str, str]] = []
+        if self.fit_dataset is not None:
+            from contextual_targeting.model.data import load_dataset
+
+            dataset = load_dataset(interactions.folder.parent)  # <group>/interactions/ and <group>/items/ parts
+            count = len(dataset.interactions)
+            active_users = int((np.bincount(dataset.interactions.user) >= 2).sum()) if count else 0
+        else:
+            interaction_rows = list(interactions.rows())
+            user_column = next((k for k in interaction_rows[0] if k.strip().upper() == "USER_ID"), "USER_ID")
+            per_user = Counter(row.get(user_column, "") for row in interaction_rows)
+            count = len(interaction_rows)
+            active_users = sum(1 for n in per_user.values() if n >= 2)
+        if count < self.limits["min_interactions"]:
             return (
                 f"There should be at least {self.limits['min_interactions']} interactions in the dataset group "
-                f"to train; found {len(interaction_rows)}."
+                f"to train; found {count}."
             )
-        active_users = sum(1 for count in per_user.values() if count >= 2)
         if active_users < self.limits["min_users_with_two_interactions"]:
             return (
                 f"There should be at least {self.limits['min_users_with_two_interactions']} users with 2 or more "
                 f"interactions to train; found {active_users}."
             )
-        self.models[version.arn] = self.fit(interaction_rows, item_rows)
+        if dataset is not None and self.fit_dataset is not None:
+            self.models[version.arn] = self.fit_dataset(dataset)
+        else:
+            self.models[version.arn] = self.fit(interaction_rows, list(items.rows()) if items else [])
         version.fields["trainingHours"] = 0.1
         return None
 
@@ -800,6 +789,21 @@ def _checker(schema_field: Mapping[str, Any]) -> Callable[[str], str | None]:
         return None
 
     return check
+
+
+def _describe(schema_field: Mapping[str, Any]) -> tuple[str, bool, int]:
+    """(Avro type, nullable, length limit) of a field, as ``_checker`` applies them."""
+    types = schema_field["type"] if isinstance(schema_field["type"], list) else [schema_field["type"]]
+    kind = next((t for t in types if t != "null"), "null")
+    if schema_field.get("textual"):
+        limit = TEXTUAL_MAX_LENGTH
+    elif schema_field.get("categorical"):
+        limit = CATEGORICAL_MAX_LENGTH
+    elif _is_id(schema_field):
+        limit = ID_MAX_LENGTH
+    else:
+        limit = TEXTUAL_MAX_LENGTH
+    return kind, "null" in types, limit
 
 
 def _is_id(schema_field: Mapping[str, Any]) -> bool:

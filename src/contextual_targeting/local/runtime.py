@@ -565,17 +565,16 @@ class LocalDeployment:
         self.sns = boto3.client("sns", region_name=REGION)
         self.sqs = boto3.client("sqs", region_name=REGION)
 
+        kwargs: dict[str, Any] = {"region": REGION, "account_id": ACCOUNT, "s3_client": self.s3}
         if self.personalize_fit is None:
-            # solution versions train the local Item-Attribute-Affinity model (contextual_targeting.model)
+            # solution versions train the local Item-Attribute-Affinity model (contextual_targeting.model) on the
+            # imported parts read with numpy (memory independent of Python objects per interaction)
             from contextual_targeting.model.scorer import fit as affinity_fit
+            from contextual_targeting.model.scorer import fit_dataset
 
             self.personalize_fit = affinity_fit
-        kwargs: dict[str, Any] = {
-            "region": REGION,
-            "account_id": ACCOUNT,
-            "s3_client": self.s3,
-            "fit": self.personalize_fit,
-        }
+            kwargs["fit_dataset"] = fit_dataset
+        kwargs["fit"] = self.personalize_fit
         self.personalize = PersonalizeEmulator(**kwargs)
         self.pinpoint = PinpointEmulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
         emulators: list[Any] = [self.personalize]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from contextual_targeting.model.affinity import AffinityModel, ModelParams
-from contextual_targeting.model.data import dataset_from_rows
+from contextual_targeting.model.data import Dataset, dataset_from_rows
 from contextual_targeting.model.query import QueryError, parse_query
 from contextual_targeting.model.segment_model import MAX_CLAUSES, ExpressionError
 
@@ -50,3 +50,9 @@ def fit(
 ) -> AffinitySegmentModel:
     """Train the affinity model on the emulator's imported rows."""
     return AffinitySegmentModel(AffinityModel(params).fit(dataset_from_rows(interactions_rows, items_rows)))
+
+
+def fit_dataset(dataset: Dataset, params: ModelParams | None = None) -> AffinitySegmentModel:
+    """Train on a ``Dataset`` already read (the emulator reads its imported parts with ``model.data``): the
+    large-data path, with no per-row Python objects."""
+    return AffinitySegmentModel(AffinityModel(params).fit(dataset))
