@@ -120,7 +120,7 @@ def test_out_keeps_the_batch_job_output_that_postprocess_reads(
     from contextual_targeting.cli import main
 
     _, out, _ = demo
-    job_dirs = sorted({p.parent for p in out.glob("batch/bingewatch/bingewatch-affinity/*/*.out")})
+    job_dirs = sorted({p.parent for p in out.glob("batch-output/bingewatch/bingewatch-affinity/*/*/*.out")})
     assert len(job_dirs) == 1
     # the README's offline example, on what the demo just produced: the same exports as the workflow wrote
     assert main(["postprocess", "--job-output", str(job_dirs[0]), "--out", str(tmp_path)]) == 0

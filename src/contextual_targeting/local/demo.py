@@ -231,7 +231,7 @@ def _run(
 
         # outputs: the exports, the batch segment job outputs (what `postprocess --job-output` reads), imports
         _download(cloud, s.data_bucket, "segments/", out_dir)
-        _download(cloud, s.data_bucket, "batch/", out_dir)
+        _download(cloud, s.data_bucket, "batch-output/", out_dir)
         if settings.pinpoint:
             _download(cloud, s.segment_bucket, f"{s.segment_import_prefix}segments/", out_dir)
         notes_dir = out_dir / "notifications"

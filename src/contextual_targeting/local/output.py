@@ -88,7 +88,7 @@ class OutputFolder:
             return "force"
         raise OutputRefused(
             f"--out {out} is not empty and was not written by a demo (it holds {_names(entries)}); choose a new or "
-            "empty folder, or pass --force to replace the demo's entries there (segments/, batch/, pinpoint/, "
+            "empty folder, or pass --force to replace the demo's entries there (segments/, batch-output/, pinpoint/, "
             "ses/, notifications/, logs/, executions/, demo_summary.json) and keep everything else"
         )
 
