@@ -206,3 +206,44 @@ def test_demo_without_arguments_runs_the_terraform_default_export_only(built_zip
 def test_unknown_destination_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="destination"):
         run_demo(DATA, tmp_path / "out", destination="carrier-pigeon", stream=io.StringIO())
+    with pytest.raises(ValueError, match="destination"):
+        run_demo(DATA, tmp_path / "out", destination="ses,carrier-pigeon", stream=io.StringIO())
+
+
+def test_destinations_are_a_comma_separated_list() -> None:
+    from contextual_targeting.local.demo import parse_destinations
+
+    assert parse_destinations("export-only") == frozenset()
+    assert parse_destinations("both") == {"pinpoint", "ses"}
+    assert parse_destinations("ses, connect") == {"ses", "connect"}
+    assert parse_destinations("both,connect") == {"pinpoint", "ses", "connect"}
+    with pytest.raises(ValueError, match="export-only cannot be combined"):
+        parse_destinations("export-only,ses")
+
+
+def test_connect_destination_demo_lists_each_segment_definition_and_its_profiles(
+    built_zips: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    stream = io.StringIO()
+    result = run_demo(DATA, out, destination="connect", stream=stream, timeout=300)
+    printed = stream.getvalue()
+    assert result.exit_code == 0, printed
+    assert {e.workflow for e in result.executions} == {"training", "segment_postprocessing", "connect_destination"}
+    definitions = {c["display_name"]: c for c in result.connect_segments}
+    assert set(definitions) == {r["segment"] for r in result.segments} and len(definitions) == len(_queries())
+    for row in result.segments:
+        export = next(out.glob(f"segments/bingewatch/*/{row['segment']}.csv"))
+        members = sum(1 for _ in export.open()) - 1
+        # every sample user has an e-mail address: every member is a profile of the segment definition
+        assert definitions[row["segment"]]["profiles"] == members == row["users"]
+        arn = definitions[row["segment"]]["segment_definition_arn"]
+        assert arn.startswith("arn:aws:profile:us-east-1:123456789012:domains/ct-local-profiles/segment-definitions/")
+        assert arn in printed
+    assert "Customer Profiles segment definitions" in printed
+    notes = [json.loads(n["message"]) for n in result.notifications if n["subject"] == "Connect segment ready"]
+    assert sorted(n["segment_definition_arn"] for n in notes) == sorted(
+        c["segment_definition_arn"] for c in result.connect_segments
+    )
+    summary = json.loads((out / "demo_summary.json").read_text())
+    assert summary["connect_segments"] == result.connect_segments

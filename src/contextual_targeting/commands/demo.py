@@ -40,11 +40,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--destination",
-        choices=["pinpoint", "ses", "both", "export-only"],
+        type=_destinations,
         default="export-only",
-        help="where segments go besides the S3 export: nowhere (export-only, the default, as terraform apply's "
-        "default segment_destinations = []), SES contact-list topics, Pinpoint static segments (end of support "
-        "2026-10-30), or both",
+        help="where segments go besides the S3 export: a comma-separated list of export-only (the default, as "
+        "terraform apply's default segment_destinations = []), ses (SES contact-list topics), connect (Amazon "
+        "Connect Customer Profiles segment definitions), pinpoint (Pinpoint static segments, end of support "
+        "2026-10-30); both = pinpoint,ses",
     )
     parser.add_argument(
         "--timeout",
@@ -57,6 +58,16 @@ def register(subparsers: Any) -> None:
         "--quiet", action="store_true", help="no progress lines: only the steps, the summary and any failure"
     )
     parser.set_defaults(func=_run)
+
+
+def _destinations(text: str) -> str:
+    from contextual_targeting.local.demo import parse_destinations
+
+    try:
+        parse_destinations(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -2,8 +2,8 @@
 
 One execution per segment export ``segments/<dataset group>/<job name>/<segment>.csv`` (header ``USER_ID``):
 
-1. ``prepare`` — the segment's definition name (``definition_name``: ``[A-Za-z0-9_-]``, at most 64 characters, the
-   dataset group and the segment name, cut + hash when longer), a per-segment lock (one execution at a time per
+1. ``prepare`` — the segment's definition name (``definition_name``: the segment name ``core.naming`` derives from
+   the segment's identity, ``[A-Za-z0-9_-]``, at most 64 characters), a per-segment lock (one execution at a time per
    definition), and the **membership slot** to write. Membership lives in a custom profile attribute, in one of two
    slots per segment (``ct_<definition>_a`` / ``_b``), holding a version token (a hash of the export's key, ETag and
    the field mapping). The live definition selects ``<current slot> = <current token>``; a new version writes the
@@ -70,6 +70,7 @@ STANDARD_FIELDS = (
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _COLUMN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class InputInvalid(Exception):
@@ -101,8 +102,13 @@ def identity_name(parts: Iterable[str], max_len: int = MAX_NAME) -> str:
 
 
 def definition_name(export: ExportObject) -> str:
-    """The segment definition's name: the dataset group and the segment name (which carries the job's query and
-    name), so prod and staging groups in one domain never share a definition."""
+    """The segment definition's name: the export's segment name, which ``core.naming`` builds from the segment's
+    identity (dataset group, solution, job entry, query + hash) within Customer Profiles' rules
+    (``^[a-zA-Z0-9_-]+$``, at most 64). An export named otherwise (written by hand) gets ``identity_name`` of its
+    dataset group and name, so two dataset groups never share a definition."""
+    name = export.segment_name
+    if _NAME.fullmatch(name) and name[0].isalnum():
+        return name
     return identity_name([export.dataset_group, export.segment_name])
 
 

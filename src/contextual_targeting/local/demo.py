@@ -28,7 +28,27 @@ from typing import Any, TextIO
 from contextual_targeting.local.output import OutputFolder, OutputRefused
 from contextual_targeting.local.runtime import DeliveryError, Execution, LocalDeployment, Settings, starts_training
 
-DESTINATIONS = ("pinpoint", "ses", "both", "export-only")
+DESTINATIONS = ("export-only", "pinpoint", "ses", "connect")
+ALIASES = {"both": ("pinpoint", "ses")}
+
+
+def parse_destinations(text: str) -> frozenset[str]:
+    """``--destination``: a comma-separated list of export-only, pinpoint, ses, connect (``both`` = pinpoint,ses);
+    export-only alone means no destination besides the S3 export (the root module's segment_destinations = [])."""
+    chosen: set[str] = set()
+    for word in (w.strip() for w in text.split(",")):
+        if word in ALIASES:
+            chosen.update(ALIASES[word])
+        elif word in DESTINATIONS:
+            chosen.add(word)
+        else:
+            raise ValueError(
+                f"unknown destination {word!r}: the destination is a comma-separated list of {', '.join(DESTINATIONS)}"
+                " (both = pinpoint,ses)"
+            )
+    if "export-only" in chosen and len(chosen) > 1:
+        raise ValueError("export-only cannot be combined with another destination")
+    return frozenset(chosen - {"export-only"})
 
 
 @dataclass
@@ -40,6 +60,7 @@ class DemoResult:
     notifications: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     ses_topics: list[dict[str, Any]] = field(default_factory=list)  # SES destination: one row per topic
+    connect_segments: list[dict[str, Any]] = field(default_factory=list)  # Connect: one row per segment definition
     seconds: float = 0.0
     reason: str = ""  # why the exit code is not 0
     stages: dict[str, float] = field(default_factory=dict)  # seconds: deploy, endpoints_import, upload, workflows, …
@@ -146,9 +167,8 @@ def run_demo(
     before it starts (no config, unusable ``--out``) says why on ``errors``."""
     started = time.monotonic()
     errors = errors or sys.stderr
-    if destination not in DESTINATIONS:
-        raise ValueError(f"destination must be one of {', '.join(DESTINATIONS)}")
-    settings = settings or Settings(pinpoint=destination in ("pinpoint", "both"), ses=destination in ("ses", "both"))
+    chosen = parse_destinations(destination)
+    settings = settings or Settings(pinpoint="pinpoint" in chosen, ses="ses" in chosen, connect="connect" in chosen)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     personalize_dir = data_dir / "personalize"
 
@@ -272,6 +292,9 @@ def _run(
             result.ses_topics = cloud.ses.topic_summary()
             _download(cloud, s.data_bucket, "ses/", out_dir)
 
+        if settings.connect:
+            result.connect_segments = _connect_segments(cloud)
+
         failed = [e for e in executions if e.status != "SUCCEEDED"]
         if failed:
             history_dir = out_dir / "executions"
@@ -320,6 +343,7 @@ def _run(
                 "failures": result.failures,
                 "endpoint_ids": endpoint_ids,
                 "ses_topics": result.ses_topics,
+                "connect_segments": result.connect_segments,
             },
             indent=2,
         ),
@@ -347,7 +371,40 @@ def _missing(result: DemoResult, settings: Settings) -> str:
         missing = [r["segment"] for r in with_members if r["segment"] not in topics]
         if missing:
             return f"SES: no contact-list topic for {', '.join(missing)}"
+    if settings.connect:
+        defined = {c["display_name"] for c in result.connect_segments}
+        missing = [r["segment"] for r in with_members if r["segment"] not in defined]
+        if missing:
+            return f"Connect: no segment definition for {', '.join(missing)}"
     return ""
+
+
+def _connect_segments(cloud: LocalDeployment) -> list[dict[str, Any]]:
+    """One row per segment definition of the domain, its members counted by GetSegmentMembership (100 ids a call),
+    as a campaign would see them."""
+    import boto3
+
+    domain = cloud.settings.profiles_domain
+    client = boto3.client("customer-profiles", region_name=cloud.s3.meta.region_name)
+    profile_ids = sorted(p["ProfileId"] for p in cloud.customer_profiles.profiles(domain))
+    rows = []
+    for name, definition in sorted(cloud.customer_profiles.segment_definitions(domain).items()):
+        present = 0
+        for start in range(0, len(profile_ids), 100):
+            answer = client.get_segment_membership(
+                DomainName=domain, SegmentDefinitionName=name, ProfileIds=profile_ids[start : start + 100]
+            )
+            present += sum(p["QueryResult"] == "PRESENT" for p in answer["Profiles"])
+        rows.append(
+            {
+                "domain": domain,
+                "segment_definition_name": name,
+                "display_name": definition["DisplayName"],
+                "segment_definition_arn": definition["SegmentDefinitionArn"],
+                "profiles": present,
+            }
+        )
+    return rows
 
 
 def _report(result: DemoResult, out_dir: Path, stream: TextIO) -> None:
@@ -374,6 +431,12 @@ def _report(result: DemoResult, out_dir: Path, stream: TextIO) -> None:
         stream.write("\nSES contact-list topics\n")
         rows = [[t["topic"], t["subscribers"], t["opted_out"], "yes" if t["ours"] else "no"] for t in result.ses_topics]
         stream.write(_table(rows, ["topic", "subscribers", "opted out", "created by this solution"]) + "\n")
+    if result.connect_segments:
+        stream.write(f"\nCustomer Profiles segment definitions (domain {result.connect_segments[0]['domain']})\n")
+        rows = [[c["display_name"], c["profiles"], c["segment_definition_arn"]] for c in result.connect_segments]
+        stream.write(
+            _table(rows, ["segment", "profiles", "segment definition ARN (customerProfilesSegmentArn)"]) + "\n"
+        )
     for failure in result.failures:
         stream.write(
             f"\nFAILED {failure['workflow']} execution {failure['execution']}\n"
