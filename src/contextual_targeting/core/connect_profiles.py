@@ -323,6 +323,8 @@ class _PartWriter:
 
     def __init__(self, storage: Storage, keys: Any, header: list[str], max_bytes: int) -> None:
         self.storage, self.keys, self.max_bytes = storage, keys, max_bytes
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, lineterminator="\n")
         self.header_bytes = self._encode(header)
         self.parts: list[dict[str, Any]] = []
         self._out: Any = None
@@ -331,11 +333,11 @@ class _PartWriter:
         self._pending: list[bytes] = []
         self._pending_size = 0
 
-    @staticmethod
-    def _encode(row: list[str]) -> bytes:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(row)
-        return buffer.getvalue().encode("utf-8")
+    def _encode(self, row: list[str]) -> bytes:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._csv.writerow(row)
+        return self._buffer.getvalue().encode("utf-8")
 
     def write(self, row: list[str]) -> None:
         data = self._encode(row)
