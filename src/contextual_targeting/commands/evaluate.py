@@ -241,11 +241,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"model / best baseline ({name}) precision@{result.k}: {model_precision / precision:.3f}")
     for warning in warnings_for(result):
         print(f"evaluate: warning: {warning}", file=sys.stderr)
+    # written under a temporary name and renamed: an interrupted run leaves no half-written result
     if args.json:
-        args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(result.to_json(), indent=2) + "\n"
+        _atomically(args.json, lambda path: path.write_text(text, encoding="utf-8"))
     if args.plot:
-        plot(result, args.plot)
+        _atomically(args.plot, lambda path: plot(result, path))
     return 0
+
+
+def _atomically(path: Path, write: Any) -> None:
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def warnings_for(result: EvaluationResult) -> list[str]:
