@@ -42,6 +42,7 @@ class _Column:
         self.name, self.slow, self.kind, self.nullable, self.limit = name, check, kind, nullable, limit
 
     def fast(self, values: Sequence[bytes]) -> bool:
+        """Whether every value passes (False: read the block line by line for the exact message)."""
         if self.kind in ("int", "long", "float", "double"):
             try:
                 np.array(values).astype(np.int64 if self.kind in ("int", "long") else np.float64)
@@ -164,21 +165,28 @@ def _chain(*iterators: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _fast_records(block: bytes, columns: list[_Column]) -> int | None:
-    """Records in a block that passes every check, or None if it must be read line by line."""
+    """Records in a block that passes every check, or None if it must be read line by line.
+
+    Each line's number of separators is counted by numpy (``np.strings.count``), then the block is split once on
+    both separators and each column taken as a stride: no Python work per line."""
     if b'"' in block:
         return None
     try:
         block.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    lines = [line for line in block.replace(b"\r", b"").split(b"\n") if line]
+    body = block.replace(b"\r", b"")
+    lines = body.split(b"\n")
+    if b"\n\n" in body or body.startswith(b"\n") or not lines[-1]:
+        lines = [line for line in lines if line]  # blank lines (and the final line break) hold no record
     if not lines:
         return 0
-    fields = [line.split(b",") for line in lines]
-    if any(len(values) != len(columns) for values in fields):
+    ncols = len(columns)
+    if not bool((np.strings.count(np.array(lines, dtype=bytes), b",") == ncols - 1).all()):
         return None
-    for column, values in zip(columns, zip(*fields, strict=True), strict=True):
-        if not column.fast(values):
+    fields = b",".join(lines).split(b",")
+    for index, column in enumerate(columns):
+        if not column.fast(fields[index::ncols]):
             return None
     return len(lines)
 
