@@ -62,6 +62,13 @@ module "events" {
   tags                         = local.tags
 }
 
+module "dashboard" {
+  source = "./modules/dashboard"
+  count  = var.dashboard_enabled ? 1 : 0
+
+  name_prefix = var.name_prefix
+}
+
 resource "aws_pinpoint_app" "this" {
   count = local.create_pinpoint_app ? 1 : 0
 
@@ -81,6 +88,7 @@ module "training_workflow" {
   event_bus_name         = module.events.event_bus_name
   event_bus_arn          = module.events.event_bus_arn
   notification_topic_arn = module.events.notification_topic_arn
+  alarm_topic_arn        = module.events.alarm_topic_arn
   kms_key_arn            = var.kms_key_arn
   log_retention_days     = var.log_retention_days
   powertools_layer_arn   = local.powertools_layer_arn
@@ -101,6 +109,7 @@ module "segment_postprocessing" {
   segment_import_prefix    = var.segment_import_prefix
   event_bus_name           = module.events.event_bus_name
   notification_topic_arn   = module.events.notification_topic_arn
+  alarm_topic_arn          = module.events.alarm_topic_arn
   kms_key_arn              = var.kms_key_arn
   log_retention_days       = var.log_retention_days
   powertools_layer_arn     = local.powertools_layer_arn
@@ -120,6 +129,7 @@ module "pinpoint_import" {
   segment_bucket_arn       = module.storage.segment_bucket_arn
   segment_import_prefix    = var.segment_import_prefix
   notification_topic_arn   = module.events.notification_topic_arn
+  alarm_topic_arn          = module.events.alarm_topic_arn
   kms_key_arn              = var.kms_key_arn
   log_retention_days       = var.log_retention_days
   lambda_package_dir       = local.lambda_package_dir
@@ -137,6 +147,7 @@ module "ses_destination" {
   data_bucket_name       = module.storage.data_bucket_name
   data_bucket_arn        = module.storage.data_bucket_arn
   notification_topic_arn = module.events.notification_topic_arn
+  alarm_topic_arn        = module.events.alarm_topic_arn
   kms_key_arn            = var.kms_key_arn
   log_retention_days     = var.log_retention_days
   lambda_package_dir     = local.lambda_package_dir
@@ -154,6 +165,7 @@ module "connect_destination" {
   data_bucket_name       = module.storage.data_bucket_name
   data_bucket_arn        = module.storage.data_bucket_arn
   notification_topic_arn = module.events.notification_topic_arn
+  alarm_topic_arn        = module.events.alarm_topic_arn
   kms_key_arn            = var.kms_key_arn
   log_retention_days     = var.log_retention_days
   lambda_package_dir     = local.lambda_package_dir

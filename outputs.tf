@@ -98,3 +98,13 @@ output "customer_profiles_domain_name" {
   description = "Customer Profiles domain holding one segment definition per segment (`<domain ARN>/segment-definitions/<name>`, the ARN in each \"Connect segment ready\" notification); null unless \"connect\" is in segment_destinations."
   value       = one(module.connect_destination[*].domain_name)
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic the CloudWatch alarms publish to (`<name_prefix>-alarms`, the same e-mail subscriptions as the notification topic)."
+  value       = module.events.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (null when dashboard_enabled = false)."
+  value       = one(module.dashboard[*].dashboard_name)
+}

@@ -185,6 +185,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "dashboard_enabled" {
+  description = "Create the CloudWatch dashboard `<name_prefix>` (executions per workflow, the functions' segment, user and contact counts, errors, dead letters; modules/dashboard)."
+  type        = bool
+  default     = true
+}
+
 variable "noncurrent_version_retention_days" {
   description = "Days after which noncurrent object versions expire: in the data bucket under the prefixes the workflows write (work/, batch-output/, segments/, ses/; never train/ or batch/), in the segment import bucket everywhere."
   type        = number

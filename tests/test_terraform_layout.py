@@ -609,4 +609,9 @@ def test_complete_example_key_policy_binds_every_service_to_this_account() -> No
         assert conditions.get(('"StringEquals"', '"aws:SourceAccount"')) == [
             "${data.aws_caller_identity.current.account_id}"
         ], statement["sid"]
-    assert {"personalize.amazonaws.com", "events.amazonaws.com", "ses.amazonaws.com"} <= set(services)
+    assert {
+        "personalize.amazonaws.com",
+        "events.amazonaws.com",
+        "ses.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+    } <= set(services)

@@ -69,6 +69,25 @@ data "aws_iam_policy_document" "key" {
       values   = [data.aws_caller_identity.current.account_id]
     }
   }
+  # CloudWatch alarms publish to the alarm topic, encrypted with this key (an alarm cannot use alias/aws/sns).
+  statement {
+    sid       = "AllowCloudWatchAlarms"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+
   # SES reads the contact-import files (SSE-KMS) of the SES destination as its service principal; reading the
   # objects also takes the bucket policy statement that only SES acting for this account (aws:Referer) gets, on
   # ses/imports/* only. Like the other service statements, only SES acting for this account may use the key

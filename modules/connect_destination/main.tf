@@ -86,6 +86,7 @@ module "prepare" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "connect-segment-prepare"
   description          = "Connect destination: lock the segment definition, choose the membership slot and version"
   role_description     = "Connect destination prepare function"
@@ -108,6 +109,7 @@ module "profiles" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "connect-segment-profiles"
   description          = "Connect destination: join a segment export with the users dataset into profile upload CSVs"
   role_description     = "Connect destination profiles function"
@@ -130,6 +132,7 @@ module "upload" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "connect-segment-upload"
   description          = "Connect destination: PUT one upload CSV to its Customer Profiles upload job's pre-signed URL"
   role_description     = "Connect destination upload function"
@@ -154,6 +157,7 @@ module "state_machine" {
   source = "../state_machine"
 
   name_prefix        = var.name_prefix
+  alarm_topic_arn    = var.alarm_topic_arn
   name               = "connect-destination"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/connect_destination.asl.json", local.asl_vars)))
   role_description   = "Connect destination state machine: functions, Customer Profiles upload jobs and segment definitions, notifications"
@@ -173,6 +177,7 @@ module "trigger" {
   source = "../workflow_trigger"
 
   name_prefix       = var.name_prefix
+  alarm_topic_arn   = var.alarm_topic_arn
   name              = "connect-destination"
   description       = "Start the Connect destination workflow once per segment export event (execution name from key + ETag)"
   role_description  = "Connect destination start function: start the state machine"

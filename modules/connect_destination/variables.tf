@@ -41,6 +41,16 @@ variable "notification_topic_arn" {
   }
 }
 
+variable "alarm_topic_arn" {
+  description = "SNS topic the workflow's CloudWatch alarms (executions failed/timed out/aborted, function errors, dead letters) notify; the root passes `module.events.alarm_topic_arn`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be an SNS topic ARN."
+  }
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key of the buckets, the topic and the queue; null: SSE-S3 / alias/aws/sns / SQS-managed SSE. When set, the roles get the KMS permissions they need on it, and a created Customer Profiles domain is encrypted with it (the key policy must let profile.amazonaws.com use it)."
   type        = string

@@ -17,3 +17,8 @@ output "notification_topic_arn" {
   description = "ARN of the SNS notification topic."
   value       = aws_sns_topic.notifications.arn
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic the CloudWatch alarms publish to (`<name_prefix>-alarms`; the same e-mail subscriptions)."
+  value       = aws_sns_topic.alarms.arn
+}

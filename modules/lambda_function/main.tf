@@ -98,3 +98,23 @@ resource "aws_iam_role_policy" "this" {
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.this.json
 }
+
+# ------------------------------------------------------------------------------------------------ alarm
+# Any invocation error in a 5-minute period (AWS/Lambda Errors, dimension FunctionName:
+# https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html). Step Functions retries or catches
+# most errors, so an alarm here can come with a workflow that still succeeded: look at the function's log group.
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name_prefix}-${var.name}-errors"
+  alarm_description   = "The function ${aws_lambda_function.this.function_name} raised an error: see its log group ${aws_cloudwatch_log_group.this.name}."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  tags                = var.tags
+}

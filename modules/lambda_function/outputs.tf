@@ -27,3 +27,8 @@ output "log_group_arn" {
   description = "ARN of the function's log group."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "alarm_names" {
+  description = "Names of the function's alarms (`<name_prefix>-<name>-errors`)."
+  value       = [aws_cloudwatch_metric_alarm.errors.alarm_name]
+}

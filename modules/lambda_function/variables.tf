@@ -98,6 +98,16 @@ variable "log_retention_days" {
   }
 }
 
+variable "alarm_topic_arn" {
+  description = "SNS topic the module's CloudWatch alarms notify (the root passes the events module's `<name_prefix>-alarms` topic)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be an SNS topic ARN."
+  }
+}
+
 variable "tags" {
   description = "Tags merged onto every taggable resource (on top of the provider's default_tags)."
   type        = map(string)

@@ -43,6 +43,7 @@ module "prepare" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "pinpoint-import-prepare"
   description          = "Pinpoint import workflow: decide what to import for an S3 object and find the segment with that name"
   role_description     = "Pinpoint import prepare function: read completion objects, list the app's segments"
@@ -71,6 +72,7 @@ module "state_machine" {
   source = "../state_machine"
 
   name_prefix        = var.name_prefix
+  alarm_topic_arn    = var.alarm_topic_arn
   name               = "segment-import"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/segment_import.asl.json", local.asl_vars)))
   role_description   = "Segment import state machine: prepare, Pinpoint import jobs, notifications"
@@ -90,6 +92,7 @@ module "trigger" {
   source = "../workflow_trigger"
 
   name_prefix       = var.name_prefix
+  alarm_topic_arn   = var.alarm_topic_arn
   name              = "pinpoint-import"
   description       = "Start the Pinpoint import workflow once per S3 event (execution name from key + ETag)"
   role_description  = "Pinpoint import start function: start the segment import state machine"

@@ -67,6 +67,7 @@ module "split" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "split-segments"
   description          = "Segment post-processing: stream batch segment job output into exports, chunk files and a chunk manifest"
   role_description     = "Segment post-processing split function: read job output, write exports and scratch chunks"
@@ -92,6 +93,7 @@ module "resolve" {
   count  = var.pinpoint_enabled ? 1 : 0
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "resolve-endpoints"
   description          = "Segment post-processing: resolve one chunk of user ids to Pinpoint endpoint ids (GetUserEndpoints)"
   role_description     = "Segment post-processing resolve function: GetUserEndpoints, write Pinpoint import parts"
@@ -117,6 +119,7 @@ module "finalize" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "finalize-segments"
   description          = "Segment post-processing: completion object per segment (written last), job summary, notification text"
   role_description     = "Segment post-processing finalize function: completion objects, job summary"
@@ -143,6 +146,7 @@ module "state_machine" {
   source = "../state_machine"
 
   name_prefix        = var.name_prefix
+  alarm_topic_arn    = var.alarm_topic_arn
   name               = "segment-postprocessing"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/segment_postprocessing.asl.json", local.asl_vars)))
   role_description   = "Segment post-processing state machine: describe the job, run the functions, Distributed Map, notifications"
@@ -160,6 +164,7 @@ module "trigger" {
   source = "../workflow_trigger"
 
   name_prefix       = var.name_prefix
+  alarm_topic_arn   = var.alarm_topic_arn
   name              = "segment-postprocessing"
   description       = "Start the segment post-processing workflow once per job event (execution name from job ARN + status)"
   role_description  = "Segment post-processing start function: start the state machine once per job event"

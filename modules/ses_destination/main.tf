@@ -49,6 +49,7 @@ module "topic" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "ses-segment-topic"
   description          = "SES destination: ensure the contact list and the segment's topic (20-topic limit: replace the oldest of ours)"
   role_description     = "SES destination topic function"
@@ -77,6 +78,7 @@ module "contacts" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "ses-segment-contacts"
   description          = "SES destination: join a segment export with the users dataset into SES contact-import CSVs"
   role_description     = "SES destination contacts function"
@@ -107,6 +109,7 @@ module "state_machine" {
   source = "../state_machine"
 
   name_prefix        = var.name_prefix
+  alarm_topic_arn    = var.alarm_topic_arn
   name               = "ses-destination"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/ses_destination.asl.json", local.asl_vars)))
   role_description   = "SES destination state machine: functions, SES contact import jobs, membership snapshot, notifications"
@@ -124,6 +127,7 @@ module "trigger" {
   source = "../workflow_trigger"
 
   name_prefix       = var.name_prefix
+  alarm_topic_arn   = var.alarm_topic_arn
   name              = "ses-destination"
   description       = "Start the SES destination workflow once per segment export event (execution name from key + ETag)"
   role_description  = "SES destination start function: start the state machine"

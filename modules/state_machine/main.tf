@@ -11,6 +11,8 @@ data "aws_caller_identity" "current" {}
 
 locals {
   name = "${var.name_prefix}-${var.name}"
+  # alarm name suffix => Step Functions execution metric
+  execution_alarms = { failed = "ExecutionsFailed", timed-out = "ExecutionsTimedOut", aborted = "ExecutionsAborted" }
   # Built from the name (not the resource) so the role's trust policy can name the state machine it serves.
   arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:stateMachine:${local.name}"
 }
@@ -111,4 +113,26 @@ resource "aws_iam_role_policy" "this" {
   name   = var.policy_name
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.this.json
+}
+
+# ------------------------------------------------------------------------------------------------ alarms
+# One alarm per way an execution ends badly, on Step Functions' own execution metrics (namespace AWS/States,
+# dimension StateMachineArn: https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
+# Any such execution in a 5-minute period alarms; no executions is not an alarm.
+resource "aws_cloudwatch_metric_alarm" "executions" {
+  for_each = local.execution_alarms
+
+  alarm_name          = "${local.name}-executions-${each.key}"
+  alarm_description   = "An execution of the ${local.name} workflow ${each.key == "timed-out" ? "timed out" : each.key}: see its history in the Step Functions console (state machine ${local.name})."
+  namespace           = "AWS/States"
+  metric_name         = each.value
+  dimensions          = { StateMachineArn = aws_sfn_state_machine.this.arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  tags                = var.tags
 }

@@ -22,3 +22,8 @@ output "log_group_name" {
   description = "Log group of the state machine's execution history (`/aws/vendedlogs/states/<name_prefix>-<name>`)."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "alarm_names" {
+  description = "Names of the execution alarms (`<name_prefix>-<name>-executions-failed|timed-out|aborted`)."
+  value       = [for alarm in aws_cloudwatch_metric_alarm.executions : alarm.alarm_name]
+}

@@ -71,6 +71,7 @@ module "validate" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
   name                 = "training-validate"
   description          = "Training workflow: validate the uploaded config, CSVs and batch queries; return the training plan"
   role_description     = "Training validate function: read configs, CSVs and batch queries"
@@ -93,6 +94,7 @@ module "state_machine" {
   source = "../state_machine"
 
   name_prefix        = var.name_prefix
+  alarm_topic_arn    = var.alarm_topic_arn
   name               = "training"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/training.asl.json", local.asl_vars)))
   role_description   = "Training state machine: validate, Personalize resources and jobs, events, notifications"
@@ -110,6 +112,7 @@ module "trigger" {
   source = "../workflow_trigger"
 
   name_prefix       = var.name_prefix
+  alarm_topic_arn   = var.alarm_topic_arn
   name              = "training"
   description       = "Start the training workflow once per config upload (execution name from key + version/ETag)"
   role_description  = "Training start function: start the training state machine"

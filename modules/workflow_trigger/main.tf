@@ -215,3 +215,40 @@ resource "aws_lambda_permission" "events" {
   source_arn     = aws_cloudwatch_event_rule.this.arn
   source_account = data.aws_caller_identity.current.account_id
 }
+
+# ------------------------------------------------------------------------------------------------ alarms
+# A message in the dead-letter queue is an event that never started its workflow (AWS/SQS
+# ApproximateNumberOfMessagesVisible, dimension QueueName:
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html);
+# the start function's own errors alarm too (AWS/Lambda Errors).
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${var.name_prefix}-${var.name}-dlq-messages"
+  alarm_description   = "Events for the ${var.name_prefix}-${var.name} workflow are in the dead-letter queue ${aws_sqs_queue.dlq.name}: they started no execution. Read them (aws sqs receive-message), fix the cause, re-send the upload."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "start_errors" {
+  alarm_name          = "${var.name_prefix}-${var.name}-start-errors"
+  alarm_description   = "The start function ${aws_lambda_function.start.function_name} raised an error: see its log group ${aws_cloudwatch_log_group.start.name}."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.start.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.alarm_topic_arn]
+  tags                = var.tags
+}

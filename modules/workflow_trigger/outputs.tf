@@ -32,3 +32,8 @@ output "dlq_url" {
   description = "URL of the dead-letter queue."
   value       = aws_sqs_queue.dlq.url
 }
+
+output "alarm_names" {
+  description = "Names of the trigger's alarms (`<name_prefix>-<name>-dlq-messages`, `<name_prefix>-<name>-start-errors`)."
+  value       = [aws_cloudwatch_metric_alarm.dead_letters.alarm_name, aws_cloudwatch_metric_alarm.start_errors.alarm_name]
+}
