@@ -1,7 +1,8 @@
 """A stateful Amazon Personalize control plane for tests and the local runtime.
 
 Covers what the training workflow uses: dataset groups, schemas, datasets, dataset import jobs, solutions, solution
-versions, batch segment jobs (Create/Describe/List, a few Deletes), plus DescribeRecipe.
+versions, batch segment jobs (Create/Describe/List), plus DescribeRecipe; and what ``teardown`` needs: filters and
+event trackers (Create/Describe/List/Delete) and the Deletes of every resource a dataset group holds.
 
 Behaviour modelled on the service:
 - ARNs in the real format (``dataset-group/<name>``, ``schema/<name>``, ``dataset/<group>/<TYPE>``,
@@ -14,6 +15,11 @@ Behaviour modelled on the service:
   (``contextual_targeting.local.scoring.fit`` unless another is given); a batch segment job reads its JSON-lines
   input and writes ``<output path><input file name>.out`` with one
   ``{"input": {...}, "output": {"usersList": [...]}, "error": null}`` line per query;
+- deletes are asynchronous as in the service: the resource goes ``DELETE PENDING`` → ``DELETE IN_PROGRESS`` (one step
+  per ``describes_per_step`` Describes) and is then gone (Describe: ``ResourceNotFoundException``); a resource still
+  needed (a dataset group with datasets, solutions or event trackers; a schema a dataset uses; a solution or dataset
+  with training or an import in progress) refuses with ``ResourceInUseException``; DeleteSolution takes the
+  solution's versions with it;
 - errors with the real codes: ``ResourceAlreadyExistsException``, ``ResourceNotFoundException``,
   ``InvalidInputException``, ``LimitExceededException``, ``ResourceInUseException``.
 
@@ -41,6 +47,7 @@ from contextual_targeting.local.emulation import ServiceEmulator, ServiceError
 from contextual_targeting.local.personalize_import import ImportedData, ImportFailure, column_checks, import_objects
 
 PENDING, IN_PROGRESS, ACTIVE, FAILED = "CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED"
+DELETE_PENDING, DELETE_IN_PROGRESS = "DELETE PENDING", "DELETE IN_PROGRESS"
 IN_FLIGHT = (PENDING, IN_PROGRESS)
 
 DATASET_TYPES = {"INTERACTIONS": ("USER_ID", "ITEM_ID", "TIMESTAMP"), "ITEMS": ("ITEM_ID",), "USERS": ("USER_ID",)}
@@ -89,6 +96,7 @@ class _Resource:
     steps: list[str] = field(default_factory=list)  # statuses still to come before the terminal one
     describes: int = 0
     finished: bool = False
+    deleting: bool = False
 
     @property
     def status(self) -> str:
@@ -188,6 +196,15 @@ class PersonalizeEmulator(ServiceEmulator):
 
     def _advance(self, resource: _Resource) -> None:
         """A Describe call: move one status step every ``describes_per_step`` calls."""
+        if resource.deleting:
+            resource.describes += 1
+            if resource.describes >= self.describes_per_step:
+                resource.describes = 0
+                if resource.fields.get("status") == DELETE_PENDING:
+                    resource.fields["status"] = DELETE_IN_PROGRESS
+                else:
+                    self._remove(resource)
+            return
         if resource.finished or "status" not in resource.fields:
             return
         resource.describes += 1
@@ -218,7 +235,32 @@ class PersonalizeEmulator(ServiceEmulator):
     def _describe(self, kind: str, arn: str) -> dict[str, Any]:
         resource = self._get(kind, arn)
         self._advance(resource)
+        if resource.arn not in self.resources:  # its deletion just completed
+            raise ServiceError("ResourceNotFoundException", f"Could not find resource with ARN {arn}.")
         return dict(resource.fields)
+
+    def _delete(self, resource: _Resource) -> None:
+        """Start deleting: gone after two steps of Describes (at once with ``describes_per_step`` 0)."""
+        if resource.deleting:
+            raise ServiceError("ResourceInUseException", f"{resource.arn} is already being deleted.")
+        if self.describes_per_step <= 0:
+            self._remove(resource)
+            return
+        resource.deleting = True
+        resource.describes = 0
+        resource.fields["status"] = DELETE_PENDING
+        resource.fields["lastUpdatedDateTime"] = self.now()
+
+    def _remove(self, resource: _Resource) -> None:
+        self.resources.pop(resource.arn, None)
+        if resource.kind == "dataset":
+            imported = self._imported.pop(resource.arn, None)
+            if imported is not None:
+                imported.clear()
+        if resource.kind == "solution":  # DeleteSolution deletes all versions of the solution
+            for version in [v for v in self.of_kind("solution-version") if v.fields["solutionArn"] == resource.arn]:
+                self.resources.pop(version.arn, None)
+                self.models.pop(version.arn, None)
 
     @staticmethod
     def _page(items: list[dict[str, Any]], params: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -264,14 +306,15 @@ class PersonalizeEmulator(ServiceEmulator):
         children = [
             r
             for r in self.resources.values()
-            if r.kind in ("dataset", "solution") and r.fields["datasetGroupArn"] == group.arn
+            if r.kind in ("dataset", "solution", "event-tracker") and r.fields["datasetGroupArn"] == group.arn
         ]
         if children:
             raise ServiceError(
                 "ResourceInUseException",
-                f"Dataset group {group.arn} has {len(children)} datasets or solutions; delete them first.",
+                f"Dataset group {group.arn} has {len(children)} datasets, solutions or event trackers;"
+                " delete them first.",
             )
-        del self.resources[group.arn]
+        self._delete(group)
         return {}
 
     # ------------------------------------------------------------------ schemas
@@ -297,7 +340,7 @@ class PersonalizeEmulator(ServiceEmulator):
         schema = self._get("schema", params["schemaArn"])
         if any(r.fields.get("schemaArn") == schema.arn for r in self.of_kind("dataset")):
             raise ServiceError("ResourceInUseException", f"Schema {schema.arn} is used by a dataset.")
-        del self.resources[schema.arn]
+        self.resources.pop(schema.arn)  # schemas have no status: deleted at once
         return {}
 
     # ------------------------------------------------------------------ datasets
@@ -354,10 +397,12 @@ class PersonalizeEmulator(ServiceEmulator):
             r.fields["datasetArn"] == dataset.arn and r.status in IN_FLIGHT for r in self.of_kind("dataset-import-job")
         ):
             raise ServiceError("ResourceInUseException", f"Dataset {dataset.arn} has an import job in progress.")
-        del self.resources[dataset.arn]
-        imported = self._imported.pop(dataset.arn, None)
-        if imported is not None:
-            imported.clear()
+        group_arn = dataset.fields["datasetGroupArn"]
+        if any(
+            v.fields["datasetGroupArn"] == group_arn and v.status in IN_FLIGHT for v in self.of_kind("solution-version")
+        ):
+            raise ServiceError("ResourceInUseException", f"Dataset {dataset.arn}: a solution version is being trained.")
+        self._delete(dataset)
         return {}
 
     # ------------------------------------------------------------------ dataset import jobs
@@ -515,7 +560,72 @@ class PersonalizeEmulator(ServiceEmulator):
             v.fields["solutionArn"] == solution.arn and v.status in IN_FLIGHT for v in self.of_kind("solution-version")
         ):
             raise ServiceError("ResourceInUseException", f"Solution {solution.arn} has a solution version in progress.")
-        del self.resources[solution.arn]
+        self._delete(solution)
+        return {}
+
+    # ------------------------------------------------------------------ filters and event trackers
+    def _active_group(self, params: dict[str, Any]) -> _Resource:
+        group = self._get("dataset-group", params["datasetGroupArn"])
+        if group.status != ACTIVE:
+            raise ServiceError("ResourceInUseException", f"Dataset group {group.arn} is not ACTIVE ({group.status}).")
+        return group
+
+    def op_CreateFilter(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self._active_group(params)
+        arn = self.arn(f"filter/{params['name']}")
+        self._exists(arn, "Filter")
+        fields = {
+            "name": params["name"],
+            "filterArn": arn,
+            "datasetGroupArn": group.arn,
+            "filterExpression": params["filterExpression"],
+        }
+        self._new("filter", arn, fields)
+        return {"filterArn": arn}
+
+    def op_DescribeFilter(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"filter": self._describe("filter", params["filterArn"])}
+
+    def op_ListFilters(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = params.get("datasetGroupArn")
+        keys = ("name", "filterArn", "datasetGroupArn", "status", "creationDateTime", "lastUpdatedDateTime")
+        rows = self._summaries("filter", keys, lambda r: group in (None, r.fields["datasetGroupArn"]))
+        return self._page(rows, params, "Filters")  # sic: the API's only capitalised list key
+
+    def op_DeleteFilter(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._delete(self._get("filter", params["filterArn"]))
+        return {}
+
+    def op_CreateEventTracker(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self._active_group(params)
+        if any(t.fields["datasetGroupArn"] == group.arn for t in self.of_kind("event-tracker")):
+            # one event tracker per dataset group
+            raise ServiceError(
+                "ResourceAlreadyExistsException", f"Dataset group {group.arn} already has an event tracker."
+            )
+        tracker_id = self._next_id(group.arn)
+        arn = self.arn(f"event-tracker/{tracker_id}")
+        fields = {
+            "name": params["name"],
+            "eventTrackerArn": arn,
+            "accountId": self.account_id,
+            "trackingId": f"{tracker_id}-tracking",
+            "datasetGroupArn": group.arn,
+        }
+        self._new("event-tracker", arn, fields)
+        return {"eventTrackerArn": arn, "trackingId": fields["trackingId"]}
+
+    def op_DescribeEventTracker(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"eventTracker": self._describe("event-tracker", params["eventTrackerArn"])}
+
+    def op_ListEventTrackers(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = params.get("datasetGroupArn")
+        keys = ("name", "eventTrackerArn", "status", "creationDateTime", "lastUpdatedDateTime")
+        rows = self._summaries("event-tracker", keys, lambda r: group in (None, r.fields["datasetGroupArn"]))
+        return self._page(rows, params, "eventTrackers")
+
+    def op_DeleteEventTracker(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._delete(self._get("event-tracker", params["eventTrackerArn"]))
         return {}
 
     def _recipe(self, recipe_arn: str) -> str:
