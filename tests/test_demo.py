@@ -114,6 +114,17 @@ def test_summary_table_and_outputs(demo: tuple[DemoResult, Path, str]) -> None:
     assert printed.rstrip().endswith("OK")
 
 
+def test_progress_shows_states_and_personalize_statuses(demo: tuple[DemoResult, Path, str]) -> None:
+    _, _, printed = demo
+    lines = printed.splitlines()
+    assert any("s] training " in line and "▸ Validate" in line for line in lines)
+    for kind in ("dataset-import-job", "solution", "batch-segment-job"):
+        assert any(f"personalize {kind} " in line and line.rstrip().endswith("ACTIVE") for line in lines), kind
+    # each change is printed once, not on every poll
+    personalize = [line.split("]", 1)[1] for line in lines if "] personalize " in line]
+    assert len(personalize) == len(set(personalize))
+
+
 def test_out_keeps_the_batch_job_output_that_postprocess_reads(
     demo: tuple[DemoResult, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -164,9 +175,10 @@ def test_a_broken_config_fails_visibly(built_zips: Path, tmp_path: Path, capfd: 
 def test_ses_destination_demo_lists_each_segment_topic_and_subscribers(built_zips: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     stream = io.StringIO()
-    result = run_demo(DATA, out, destination="ses", stream=stream, timeout=300)
+    result = run_demo(DATA, out, destination="ses", stream=stream, timeout=300, quiet=True)
     printed = stream.getvalue()
     assert result.exit_code == 0, printed
+    assert "▸" not in printed and "] personalize" not in printed  # --quiet: steps and summary only
     assert {e.workflow for e in result.executions} == {"training", "segment_postprocessing", "ses_destination"}
     assert all(e.status == "SUCCEEDED" for e in result.executions)
     topics = {t["topic"]: t for t in result.ses_topics}
@@ -247,3 +259,21 @@ def test_connect_destination_demo_lists_each_segment_definition_and_its_profiles
     )
     summary = json.loads((out / "demo_summary.json").read_text())
     assert summary["connect_segments"] == result.connect_segments
+
+
+def test_bench_demo_prints_one_json_line_with_stages_and_peak_rss(
+    built_zips: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from contextual_targeting.cli import main
+
+    log = tmp_path / "demo.log"
+    assert main(["bench", "demo", "--data-dir", str(DATA), "--destination", "export-only", "--log", str(log)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    figures = json.loads(lines[0])
+    assert figures["benchmark"] == "demo" and figures["exit_code"] == 0
+    assert figures["users"] == 1000 and figures["interactions"] == 50000  # the sample's sizes
+    assert set(figures["stages"]) == {"deploy", "upload", "workflows", "outputs"}
+    assert set(figures["workflows"]) == {"training", "segment_postprocessing"}
+    assert figures["peak_rss_mb"] > 50 and figures["seconds"] >= sum(figures["stages"].values()) - 1
+    assert log.read_text().rstrip().endswith("OK")
