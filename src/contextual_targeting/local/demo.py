@@ -114,9 +114,10 @@ class Progress:
             for job in pinpoint.import_progress():
                 self.last_import_line = now
                 rate = job["rows"] / job["seconds"] if job["seconds"] > 0 else 0.0
+                part = f"part {min(job['pieces_done'] + 1, job['pieces_total'])}/{job['pieces_total']}"
                 self._line(
                     f"pinpoint import {job['segment'][:46]}",
-                    f"part {job['pieces_done'] + 1}/{job['pieces_total']}, {job['rows']:,} endpoints ({rate:,.0f}/s)",
+                    f"{part}, {job['rows']:,} endpoints ({rate:,.0f}/s)" if job["rows"] else f"reading {part}",
                 )
 
 
