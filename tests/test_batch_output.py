@@ -83,6 +83,7 @@ def test_error_line_is_recorded_and_other_lines_proceed():
     )
     results, sinks = run(text)
     assert [(r.line, r.status, r.error) for r in results] == [(1, ERROR, "Query failed"), (2, OK, None)]
+
     assert list(sinks) == ["2:ITEMS.b = 2"]
 
 
@@ -191,3 +192,20 @@ def test_five_million_id_line_streams_in_bounded_memory(tmp_path):
     assert report["last"] == "user-4999999"
     assert report["size"] > 50_000_000
     assert report["peak"] < 40 * 1024 * 1024, report  # whole process, interpreter included; the line is > 50 MB
+
+
+def test_an_error_object_or_array_fails_the_line_with_its_text():
+    """Issue 12: main took a line whose error is a JSON object or array for a good segment."""
+    text = (
+        line({"input": {"itemAttributes": "ITEMS.a = 1"}, "output": {"usersList": ["1"]}, "error": {"code": "E1"}})
+        + line({"input": {"itemAttributes": "ITEMS.b = 2"}, "output": {"usersList": ["2"]}, "error": ["x", {"y": 1}]})
+        + line({"input": {"itemAttributes": "ITEMS.c = 3"}, "error": {"message": "no output at all"}})
+        + line({"input": {"itemAttributes": "ITEMS.d = 4"}, "output": {"usersList": ["4"]}, "error": None})
+    )
+    results, _ = run(text)
+    assert [(r.status, r.users) for r in results] == [(ERROR, 0), (ERROR, 0), (ERROR, 0), (OK, 1)]
+    assert [json.loads(r.error) for r in results[:3]] == [
+        {"code": "E1"},
+        ["x", {"y": 1}],
+        {"message": "no output at all"},
+    ]

@@ -169,3 +169,17 @@ def test_two_job_entries_and_two_dataset_groups_never_share_segments(tmp_path: P
         ready = json.loads((out / "pinpoint" / "segments" / f"{name}.ready.json").read_text())
         assert ready["segment_name"] == name and ready["users"] == 2
     assert len(names) == 3
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[], ["\n"], [jline('ITEMS.genres = "War"', [])], [jline('ITEMS.genres = "War"', ["1"], error="boom")]],
+    ids=["no-line", "blank", "only-empty", "only-failed"],
+)
+def test_a_job_without_any_segment_fails_clearly(tmp_path: Path, capsys, lines):
+    """Issue 12: main reported such a job as a success with 0 segments."""
+    job = write_output(tmp_path / "batch-output" / "dg" / "sol" / "1" / "job-x", lines)
+    assert main(["postprocess", "--job-output", str(job), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "job-x produced no segment with users" in err and "_summary.json" in err
+    assert "Traceback" not in err

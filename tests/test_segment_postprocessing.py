@@ -293,6 +293,8 @@ def test_three_queries_make_three_segments_folders_and_exports(make_world):
         "endpoints": 144,
         "users_unresolved": 15,
         "errors": 0,
+        "duplicate_ids": 0,
+        "empty_ids": 0,
     }
     [message] = world.messages()
     assert "3 segments, 0 errors" in message["body"] or genre("bingewatch-2024", "Action") in message["body"]
@@ -506,3 +508,16 @@ def test_a_job_that_is_not_active_is_reported_not_processed(make_world):
     assert (report["state"], report["error"]) == ("DescribeJob", "JobNotActive")
     assert "CREATE FAILED" in report["cause"]
     assert world.keys(DATA, "segments/") == []
+
+
+@pytest.mark.parametrize("text", ["", line('ITEMS.genres = "Western"', [])], ids=["no-line", "only-empty"])
+def test_a_job_without_any_segment_fails_with_a_clear_notification(make_world, text):
+    """Issue 12: main notified such a job as a success with 0 segments."""
+    world = make_world()
+    job = world.personalize.add_job("nothing")
+    world.put_output("nothing", text)
+    result = world.run(job, "run-nothing")
+    assert result["status"] == "FAILED"
+    [message] = world.messages()
+    assert "NoSegments" in message["body"] and "nothing produced no segment with users" in message["body"]
+    assert world.keys(SEGMENTS, "pinpoint/segments/") == []

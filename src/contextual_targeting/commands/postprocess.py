@@ -25,6 +25,7 @@ from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointFileErr
 from contextual_targeting.core.naming import JobContext, job_context
 from contextual_targeting.core.segments import (
     DEFAULT_CHUNK_SIZE,
+    NoSegments,
     SplitConfig,
     finalize,
     notification,
@@ -101,7 +102,12 @@ def run(args: Any) -> int:
     if mapping is not None:
         for item in storage.get_json(config.manifest_key):
             resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
-    summary = finalize(storage, storage.get_json(config.report_key), config, storage if resolved else None, resolved)
+    try:
+        summary = finalize(storage, storage.get_json(config.report_key), config, storage if resolved else None, resolved)
+    except NoSegments as error:
+        shutil.rmtree(Path(args.out) / config.work_folder, ignore_errors=True)
+        print(f"postprocess: {error}", file=sys.stderr)
+        return 1
     shutil.rmtree(Path(args.out) / config.work_folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # only if empty: never remove a user's own files
         (Path(args.out) / config.work_prefix).rmdir()

@@ -12,7 +12,7 @@ Accepted line shapes (Item-Attribute-Affinity and Item-Affinity):
 - ``{"input": {"itemId": "42"}, "output": {"usersList": [...]}, "error": null}`` (Item-Affinity)
 
 Every line gets a ``LineResult``: ``ok`` (users > 0), ``empty`` (an empty users list), ``error`` (a non-null
-``error`` member), ``malformed`` (not JSON, truncated, not an object, no users list, a non-scalar user id). A bad
+``error`` member: a string, or an object or array reported as its JSON text), ``malformed`` (not JSON, truncated, not an object, no users list, a non-scalar user id). A bad
 line never stops the others: parsing resumes at the next newline.
 """
 
@@ -191,6 +191,9 @@ def _parse_line(line: _Line, result: LineResult, open_sink: Callable[[LineResult
             if event == "map_key":
                 path[-1] = value
                 continue
+            if event in ("start_map", "start_array") and tuple(path) == ("error",):
+                error_value, events = _build_value(event, events)  # an error object or array: a failed line
+                continue
             if event == "start_map":
                 path.append(None)
                 continue
@@ -247,6 +250,22 @@ def _parse_line(line: _Line, result: LineResult, open_sink: Callable[[LineResult
             spooled.close(False)
         if sink is not None:  # an exception is propagating: discard partial output
             sink.close(False)
+
+
+def _build_value(first: str, events: Iterator[tuple[str, Any]]) -> tuple[Any, Iterator[tuple[str, Any]]]:
+    """The JSON value starting with ``first`` (``start_map``/``start_array``), built from the events (small)."""
+    builder = ijson.ObjectBuilder()
+    builder.event(first, None)
+    depth = 1
+    for event, value in events:
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return builder.value, events
+    raise MalformedLine("the error member is truncated")
 
 
 # ("string",) < event  <=>  the event is ("string", value): "string" sorts after every other ijson event name,

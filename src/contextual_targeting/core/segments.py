@@ -30,7 +30,8 @@ from contextual_targeting.core.storage import Storage, WritableObject
 
 DEFAULT_CHUNK_SIZE = 50_000
 SUMMARY_NAME = "_summary.json"
-_CSV_SPECIAL = (",", '"', "\r")
+_CSV_SPECIAL = (",", '"', "\r")  # with "\n" inside an id (found by counting lines): quote
+_CSV_QUOTE = (",", '"', "\r", "\n")
 
 
 class SplitTimeout(Exception):
@@ -45,14 +46,24 @@ class InputInvalid(Exception):
     """The job or its output cannot be processed at all (no output objects, bad path)."""
 
 
+class NoSegments(Exception):
+    """The job produced no segment with users (no line, or only empty/failed lines): a failure, not a success."""
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def encode_csv_rows(ids: list[str]) -> bytes:
-    """One id per CSV row, quoted only when needed (fast path: plain join)."""
+    """One id per CSV row (RFC 4180), exact for every id Personalize can return.
+
+    An id holding ``,``, ``"``, CR or LF is quoted (inner quotes doubled); any other id is written as it is — the
+    fast path is a plain join. Python's ``csv.writer`` with ``lineterminator="\n"`` would leave a lone CR unquoted,
+    which every reader takes for a line break (one id read back as two), hence the explicit quoting.
+    """
     text = "\n".join(ids) + "\n"
     if text.count("\n") != len(ids) or any(ch in text for ch in _CSV_SPECIAL):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerows([i] for i in ids)
-        text = buffer.getvalue()
+        text = "".join((_quote(i) if any(ch in i for ch in _CSV_QUOTE) else i) + "\n" for i in ids)
     return text.encode("utf-8")
 
 
@@ -171,6 +182,12 @@ class _SegmentSink:
         self._chunk_fill = 0
         self.chunks: list[int] = []  # ids per chunk
         self._batches = 0
+        # Duplicates are dropped after their first (highest-ranked) occurrence; empty ids are rejected. The set holds
+        # the line's ids (one segment at a time: ~80 bytes per id, 5M ids ≈ 400 MB of the function's 1024 MB).
+        self._seen: set[str] = set()
+        self.written = 0
+        self.duplicates = 0
+        self.empty_ids = 0
 
     def _next_chunk(self) -> WritableObject:
         if self._chunk is not None:
@@ -181,7 +198,27 @@ class _SegmentSink:
         self._chunk_fill = 0
         return self._chunk
 
+    def _unique(self, ids: list[str]) -> list[str]:
+        fresh = set(ids)
+        if len(fresh) == len(ids) and "" not in fresh and self._seen.isdisjoint(fresh):
+            self._seen |= fresh  # the usual case, without a Python step per id
+            return ids
+        kept: list[str] = []
+        for user_id in ids:
+            if not user_id:
+                self.empty_ids += 1
+            elif user_id in self._seen:
+                self.duplicates += 1
+            else:
+                self._seen.add(user_id)
+                kept.append(user_id)
+        return kept
+
     def write_batch(self, ids: list[str]) -> None:
+        ids = self._unique(ids)
+        if not ids:
+            return
+        self.written += len(ids)
         encoded = encode_csv_rows(ids)
         self._export.write(encoded)
         if self._config.write_chunks:
@@ -201,6 +238,7 @@ class _SegmentSink:
             self._check_clock()
 
     def close(self, ok: bool) -> None:
+        self._seen = set()
         if ok:
             if self._chunk is not None:
                 self._chunk.close()
@@ -260,7 +298,12 @@ def split_job_output(
                 record.setdefault("identity", None)
                 record["export_key"] = None
                 record["chunks"] = 0
+                record["duplicate_ids"] = sink.duplicates if sink is not None else 0
+                record["empty_ids"] = sink.empty_ids if sink is not None else 0
                 if sink is not None and result.status in (OK, EMPTY):
+                    record["users"] = sink.written  # unique, non-empty ids: what the export holds
+                    if sink.written == 0 and record["status"] == OK:
+                        record["status"] = EMPTY
                     record["export_key"] = config.export_key(sink.segment)
                     record["chunks"] = len(sink.chunks)
                     for index, count in enumerate(sink.chunks):
@@ -340,6 +383,8 @@ def finalize(
             "identity": record.get("identity"),
             "status": record["status"],
             "users": record["users"],
+            "duplicate_ids": record.get("duplicate_ids", 0),  # dropped after their first (highest-ranked) one
+            "empty_ids": record.get("empty_ids", 0),  # rejected: an empty id names nobody
             "endpoints": None,
             "users_unresolved": None,
             "files": {"export": storage.url(record["export_key"]) if record.get("export_key") else None},
@@ -367,6 +412,8 @@ def finalize(
             "lines": len(segments),
             "segments": sum(1 for s in segments if s["status"] == OK),
             "users": sum(s["users"] for s in segments),
+            "duplicate_ids": sum(s["duplicate_ids"] for s in segments),
+            "empty_ids": sum(s["empty_ids"] for s in segments),
             "endpoints": sum(s["endpoints"] or 0 for s in segments) if resolved else None,
             "users_unresolved": sum(s["users_unresolved"] or 0 for s in segments) if resolved else None,
             "errors": len(errors),
@@ -374,7 +421,25 @@ def finalize(
         "summary_file": storage.url(config.summary_key),
     }
     storage.put_json(config.summary_key, summary)
+    if summary["totals"]["segments"] == 0:
+        raise NoSegments(no_segments_text(summary))
     return summary
+
+
+def no_segments_text(summary: dict[str, Any]) -> str:
+    """Why a job has no segment: each line's status and error, and where the summary is."""
+    lines = summary["segments"]
+    if not lines:
+        what = "its output has no line (one JSON object per query is expected)"
+    else:
+        what = "; ".join(
+            f"line {s['line']} {s['status']}" + (f": {s['error']}" if s.get("error") else " (no user)")
+            for s in lines[:10]
+        ) + (f"; … {len(lines) - 10} more" if len(lines) > 10 else "")
+    return (
+        f"batch segment job {summary['job_name']} produced no segment with users: {what}. "
+        f"Summary: {summary['summary_file']}"
+    )[:4000]
 
 
 def _collect_stats(storage: Storage, config: SplitConfig, record: dict[str, Any]) -> dict[str, Any]:

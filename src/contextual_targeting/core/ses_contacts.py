@@ -305,11 +305,11 @@ def read_id_set(storage: Storage, key: str, *, what: str) -> CompactIdSet:
             raise InputInvalid(f"{what} {storage.url(key)} must start with the header USER_ID, got {header!r}")
         try:
             for number, row in enumerate(reader, start=2):
-                if not row or not row[0].strip():
+                if not row or not row[0]:
                     if any(cell.strip() for cell in row):
                         raise InputInvalid(f"{what} {storage.url(key)} line {number}: empty USER_ID")
                     continue
-                ids.add(row[0].strip())
+                ids.add(row[0])  # exact: " 1" and "1" are two users
         except (csv.Error, UnicodeDecodeError) as error:
             raise InputInvalid(f"{what} {storage.url(key)} is not a CSV file: {error}") from None
     return ids.freeze()
@@ -353,7 +353,7 @@ def iter_users(storage: Storage, keys: Iterable[str]) -> Iterator[tuple[str, str
             width = max(id_at, email_at)
             for row in reader:
                 if len(row) > width:
-                    yield row[id_at].strip(), row[email_at].strip()
+                    yield row[id_at], row[email_at].strip()  # the id exactly as Personalize has it
 
 
 # ------------------------------------------------------------------------------------------------ the import file
