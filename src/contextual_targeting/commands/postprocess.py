@@ -103,7 +103,8 @@ def run(args: Any) -> int:
         for item in storage.get_json(config.manifest_key):
             resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
     try:
-        summary = finalize(storage, storage.get_json(config.report_key), config, storage if resolved else None, resolved)
+        report = storage.get_json(config.report_key)
+        summary = finalize(storage, report, config, storage if resolved else None, resolved)
     except NoSegments as error:
         shutil.rmtree(Path(args.out) / config.work_folder, ignore_errors=True)
         print(f"postprocess: {error}", file=sys.stderr)

@@ -12,8 +12,9 @@ Accepted line shapes (Item-Attribute-Affinity and Item-Affinity):
 - ``{"input": {"itemId": "42"}, "output": {"usersList": [...]}, "error": null}`` (Item-Affinity)
 
 Every line gets a ``LineResult``: ``ok`` (users > 0), ``empty`` (an empty users list), ``error`` (a non-null
-``error`` member: a string, or an object or array reported as its JSON text), ``malformed`` (not JSON, truncated, not an object, no users list, a non-scalar user id). A bad
-line never stops the others: parsing resumes at the next newline.
+``error`` member: a string, or an object or array reported as its JSON text), ``malformed`` (not JSON, truncated,
+not an object, no users list, a non-scalar user id). A bad line never stops the others: parsing resumes at the next
+newline.
 """
 
 from __future__ import annotations

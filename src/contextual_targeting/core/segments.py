@@ -16,8 +16,6 @@ Every key derives from the job, the segment and the chunk index, so a retried or
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
