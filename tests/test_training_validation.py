@@ -680,3 +680,48 @@ def test_names_with_a_trailing_newline_are_rejected(tmp_path: Path) -> None:
     assert_reported(
         validate_local(config).report.problems, [(r"datasetGroup\.serviceConfig\.name$", r"does not match")]
     )
+
+
+def test_numbers_are_ascii_digits_and_ids_within_personalize_limits(tmp_path: Path) -> None:
+    """Issue 12: main accepted a fullwidth TIMESTAMP and ids over 256 characters or with control characters."""
+    root = valid_copy(tmp_path)
+    interactions = root / CONFIG.replace("config.json", "interactions.csv")
+    lines = interactions.read_text().splitlines(True)
+    lines[1] = "14,9,5.0,Watch,１７１７０６０７６８\n"  # fullwidth digits
+    lines[2] = "9,41,４.0,Watch,964982740\n"
+    lines[3] = f"{'u' * 257},41,4.0,Watch,964982740\n"
+    lines[4] = "nul\x00id,41,4.0,Watch,964982740\n"
+    lines[5] = "9,bell\x07item,4.0,Watch,964982740\n"
+    lines[6] = f"{'日' * 256},41,4.0,Watch,964982740\n"  # 256 characters of printable Unicode: fine
+    interactions.write_text("".join(lines), encoding="utf-8")
+    result = validate_local(root / CONFIG)
+    assert_reported(
+        result.report.problems,
+        [
+            (r"interactions\.csv:2$", r'TIMESTAMP: "１７１７０６０７６８" is not an Avro long'),
+            (r"interactions\.csv:3$", r'EVENT_VALUE: "４.0" is not an Avro float'),
+            (r"interactions\.csv:4$", r"USER_ID has 257 characters: Personalize ids have at most 256"),
+            (r"interactions\.csv:5$", r"USER_ID 'nul\\x00id' holds a control character"),
+            (r"interactions\.csv:6$", r"ITEM_ID 'bell\\x07item' holds a control character"),
+        ],
+    )
+    assert not [p for p in result.report.problems if p.where.endswith(":7")]
+
+
+def test_dataset_group_name_must_equal_its_folder(tmp_path: Path) -> None:
+    """Issue 12: a copied folder whose config still names another group joined that group's users file."""
+    root = valid_copy(tmp_path)
+    copy = root / "train" / "bingewatch-staging"
+    shutil.copytree(root / "train" / "bingewatch", copy)
+    result = validate_local(copy / "config.json")
+    assert_reported(
+        result.report.problems,
+        [
+            (
+                r"config\.json: datasetGroup\.serviceConfig\.name$",
+                r'"bingewatch" differs from its folder train/bingewatch-staging/: .* rename the folder to '
+                r'train/bingewatch/ or set the name to "bingewatch-staging"',
+            )
+        ],
+    )
+    assert validate_local(root / CONFIG).valid

@@ -74,8 +74,17 @@ RESERVED_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 AVRO_PRIMITIVES = ("string", "int", "long", "float", "double", "boolean")
 AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-INT_RE = re.compile(r"^[+-]?\d+$")
-FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: ``\d`` (and Python's int()/float()) also take other scripts' digits, e.g. fullwidth "１７１７"
+INT_RE = re.compile(r"^[+-]?[0-9]+$")
+FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+# USER_ID / ITEM_ID: 1-256 characters (Personalize API User.userId / Item.itemId "Length Constraints: Minimum length
+# of 1. Maximum length of 256", https://docs.aws.amazon.com/personalize/latest/dg/API_UBS_User.html; "User ID ...
+# (max length 256 characters)", https://docs.aws.amazon.com/personalize/latest/dg/user-dataset-requirements.html).
+# Control characters (NUL, C0, DEL, C1) are refused: assumed — the docs name no character set, and such an id
+# cannot be typed, shown or matched reliably by the destinations.
+ID_FIELDS = ("USER_ID", "ITEM_ID")
+MAX_ID_LENGTH = 256
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 INT_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 QUERY_TERM = re.compile(r'\s*ITEMS\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*')
 QUERY_AND = re.compile(r"AND(?=\s)")
@@ -258,6 +267,7 @@ def validate_training_input(
                 "it is not imported"
             )
 
+    _check_folder_name(config, config_key, config_display, report)
     items = next((d for d in result.datasets if d.kind == "items"), None)
     solution = _solution(config)
     jobs = solution.get("batchSegmentJobs") or []
@@ -356,6 +366,25 @@ def _load_config(source: DataSource, key: str, display: str, report: Report) -> 
         report.add(display, f"must be a JSON object, found {type(config).__name__}")
         return None
     return config
+
+
+def _check_folder_name(config: dict[str, Any], config_key: str, display: str, report: Report) -> None:
+    """``train/<folder>/config.json``: the dataset group must be named ``<folder>``.
+
+    The destinations read ``train/<dataset group>/users.csv``: a copied folder whose config still names another
+    group would train on this folder's data and then join the other group's users file (wrong addresses).
+    """
+    name = _get(config, "datasetGroup", "serviceConfig", "name")
+    parts = [p for p in config_key.split("/") if p]
+    if not isinstance(name, str) or len(parts) < 3 or parts[-3] != "train":
+        return
+    folder = parts[-2]
+    if folder != name:
+        report.add(
+            f"{display}: datasetGroup.serviceConfig.name",
+            f'"{name}" differs from its folder train/{folder}/: the workflows read train/<dataset group>/ '
+            f'(users for the destinations), so rename the folder to train/{name}/ or set the name to "{folder}"',
+        )
 
 
 def _batch_root(data_prefix: str) -> str:
@@ -659,6 +688,7 @@ def _check_data(
             if c is not None and (c.type != "string" or c.categorical)
         ]
         user_column = next((i for i, c in enumerate(columns) if c is not None and c.name == "USER_ID"), None)
+        id_columns = [(i, c.name) for i, c in enumerate(columns) if c is not None and c.name in ID_FIELDS]
         categorical_checks = [
             (i, c.name) for i, c in enumerate(columns) if c is not None and c.categorical and c.name in wanted
         ]
@@ -695,6 +725,22 @@ def _check_data(
             for index, spec in required_strings:
                 if not row[index]:
                     report.add_line(display, line, "missing required value", _check_value("", spec) or "")
+            for index, name in id_columns:
+                value = row[index]
+                if len(value) > MAX_ID_LENGTH:
+                    report.add_line(
+                        display,
+                        line,
+                        f"{name} too long",
+                        f"{name} has {len(value)} characters: Personalize ids have at most {MAX_ID_LENGTH}",
+                    )
+                elif not value.isprintable() and _CONTROL.search(value):
+                    report.add_line(
+                        display,
+                        line,
+                        f"control character in {name}",
+                        f"{name} {_clip(ascii(value))} holds a control character (NUL, tab, CR, LF …): remove it",
+                    )
             for index, spec, fast in checked:
                 value = row[index]
                 if fast(value):
