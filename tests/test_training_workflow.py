@@ -468,3 +468,106 @@ def test_failed_training_or_batch_job_notifies_the_reason(
     assert [e["detail-type"] for e in failed] == [detail_type]
     if kind == "solution-version":
         assert "CreateBatchSegmentJob" not in stack.created()
+
+
+# --------------------------------------------------------------------------------------------- busy resources
+LOCK_KEY = "work/locks/training/bingewatch.json"
+
+
+def _create_tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        if state.get("Type") == "Task" and ":aws-sdk:personalize:create" in state.get("Resource", ""):
+            yield name, state
+        for branch in state.get("Branches", []):
+            yield from _create_tasks(branch["States"])
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                yield from _create_tasks(state[key]["States"])
+
+
+def test_every_personalize_create_call_waits_out_busy_resources_with_bounded_backoff() -> None:
+    definition = render_state_machine("training", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t"))
+    tasks = dict(_create_tasks(definition["States"]))
+    assert {t["Resource"].rsplit(":", 1)[-1] for t in tasks.values()} == {
+        "createDatasetGroup",
+        "createSchema",
+        "createDataset",
+        "createDatasetImportJob",
+        "createSolution",
+        "createSolutionVersion",
+        "createBatchSegmentJob",
+    }
+    for name, task in tasks.items():
+        busy = [r for r in task["Retry"] if "Personalize.ResourceInUseException" in r["ErrorEquals"]]
+        assert len(busy) == 1, name
+        assert "Personalize.LimitExceededException" in busy[0]["ErrorEquals"], name
+        assert 1 < busy[0]["MaxAttempts"] <= 10 and busy[0]["BackoffRate"] > 1 and busy[0]["MaxDelaySeconds"], name
+
+
+def test_a_busy_resource_is_retried_not_failed(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextual_targeting.local.emulation import ServiceError
+
+    original = stack.personalize.op_CreateSolutionVersion
+    refused: list[int] = []
+
+    def busy_once(params: dict[str, Any]) -> dict[str, Any]:
+        if not refused:
+            refused.append(1)
+            # the service's answer while an import of the dataset group is still running
+            raise ServiceError("ResourceInUseException", "Dataset import job is in progress.")
+        return original(params)
+
+    monkeypatch.setattr(stack.personalize, "op_CreateSolutionVersion", busy_once)
+    execution = stack.run()
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    assert refused and stack.personalize.call_count("CreateSolutionVersion") == 2
+    assert len(stack.personalize.of_kind("solution-version")) == 1
+
+
+def test_two_uploads_for_one_dataset_group_train_once_and_the_second_is_told_why(stack: Stack) -> None:
+    body = (SAMPLE / CONFIG_KEY).read_bytes()
+    first = stack.deliver(stack.upload(CONFIG_KEY, body))
+    second = stack.deliver(stack.upload(CONFIG_KEY, body + b"\n"))  # a second version while the first trains
+    assert first and second and first["executionArn"] != second["executionArn"]
+    results = {arn: stack.wait(arn) for arn in (first["executionArn"], second["executionArn"])}
+    assert [r["status"] for r in results.values()] == ["SUCCEEDED", "SUCCEEDED"], results  # a notice, no failure
+    refused = [arn for arn, r in results.items() if '"holder"' in r.get("output", "")]
+    assert len(refused) == 1
+    (trained,) = set(results) - set(refused)
+    holder = json.loads(results[refused[0]]["output"])["lock"]["holder"]
+    assert holder["arn"] == trained and holder["status"] == "RUNNING"
+    # one trained group: one run's imports, one solution version, one batch segment job
+    p = stack.personalize
+    assert len(p.of_kind("dataset-group")) == 1 and len(p.of_kind("solution")) == 1
+    assert len(p.of_kind("dataset-import-job")) == 3
+    assert len(p.of_kind("solution-version")) == 1 and len(p.of_kind("batch-segment-job")) == 1
+    notes = stack.notifications()
+    assert [n["Subject"] for n in notes].count("Personalize training succeeded") == 1
+    (notice,) = [n for n in notes if n["Subject"].startswith("Training not started")]
+    assert notice["Subject"] == "Training not started: bingewatch is already training"
+    assert holder["name"] in notice["Message"] and "upload the config again" in notice["Message"]
+    # the lock went with the trained execution: the next upload trains
+    with pytest.raises(stack.s3.exceptions.NoSuchKey):
+        stack.s3.get_object(Bucket=BUCKET, Key=LOCK_KEY)
+    assert stack.run(body=body + b"\n\n")["status"] == "SUCCEEDED"
+    assert len(p.of_kind("solution-version")) == 2
+
+
+def test_a_lock_left_by_an_ended_execution_is_taken_over(stack: Stack) -> None:
+    ended = stack.run()
+    assert ended["status"] == "SUCCEEDED"
+    # an execution that was stopped before it could release its lock
+    stack.s3.put_object(Bucket=BUCKET, Key=LOCK_KEY, Body=json.dumps({"owner": ended["executionArn"]}).encode())
+    again = stack.run(body=(SAMPLE / CONFIG_KEY).read_bytes() + b"\n")
+    assert again["status"] == "SUCCEEDED", again.get("cause")
+    assert len(stack.personalize.of_kind("solution-version")) == 2
+    with pytest.raises(stack.s3.exceptions.NoSuchKey):
+        stack.s3.get_object(Bucket=BUCKET, Key=LOCK_KEY)
+
+
+def test_a_failed_training_releases_its_lock(stack: Stack) -> None:
+    stack.personalize.inject_failure("solution-version", "Insufficient data")
+    execution = stack.run()
+    assert execution["status"] == "FAILED"
+    with pytest.raises(stack.s3.exceptions.NoSuchKey):
+        stack.s3.get_object(Bucket=BUCKET, Key=LOCK_KEY)

@@ -188,17 +188,31 @@ data "aws_iam_policy_document" "state_machine" {
     resources = [var.notification_topic_arn]
   }
 
+  # One training execution per dataset group: the lock object work/locks/training/<dataset group>.json (S3
+  # conditional writes) and the state of the execution holding it.
+  statement {
+    sid       = "TrainingLock"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = ["${var.data_bucket_arn}/work/locks/training/*"]
+  }
+
+  statement {
+    sid       = "LockHolderExecution"
+    actions   = ["states:DescribeExecution"]
+    resources = [local.executions_arn]
+  }
+
   dynamic "statement" {
     for_each = local.kms_statements
     content {
-      sid       = "EncryptNotificationsAndEvents"
+      sid       = "EncryptNotificationsEventsAndLock"
       actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
       resources = [statement.value]
 
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["sns.${local.region}.amazonaws.com", "events.${local.region}.amazonaws.com"]
+        values   = ["sns.${local.region}.amazonaws.com", "events.${local.region}.amazonaws.com", "s3.${local.region}.amazonaws.com"]
       }
     }
   }

@@ -21,6 +21,8 @@ locals {
   # without a dependency cycle.
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
   validate_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.validate_name}"
+  # Executions of this state machine (arn:…:execution:<state machine>:<execution>): the training lock's holder.
+  executions_arn = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${local.state_machine_name}:*"
 
   kms_statements  = var.kms_key_arn == null ? [] : [var.kms_key_arn]
   create_schedule = var.schedule_expression != null
