@@ -266,3 +266,71 @@ def test_ctrl_c_in_demo_exits_130_and_leaves_no_out_folder(built_zips: Path, tmp
     assert stderr.decode().strip().splitlines() == ["contextual-targeting demo: interrupted (Ctrl-C)"]
     assert "Traceback" not in stdout.decode()
     assert list(tmp_path.iterdir()) == []  # neither out/ nor its staging folder
+
+
+# --------------------------------------------------------------------------- the demo's progress display
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class _FakePinpoint:
+    def __init__(self) -> None:
+        self.jobs = [{"segment": "endpoints", "pieces_done": 0, "pieces_total": 2, "rows": 1500, "seconds": 3.0}]
+
+    def import_progress(self) -> list[dict[str, object]]:
+        return self.jobs
+
+
+class _FakeCloud:
+    personalize = None
+
+    def __init__(self) -> None:
+        self.pinpoint = _FakePinpoint()
+
+    def current_state(self, arn: str) -> str:
+        return "GetImportJob"
+
+
+def _execution(status: str) -> object:
+    from contextual_targeting.local.runtime import Execution
+
+    return Execution(workflow="pinpoint_import", name="endpoints-csv", arn="arn:x", status=status, start=0.0)
+
+
+def test_demo_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    from contextual_targeting.local.demo import Progress
+
+    terminal, plain = _Terminal(), io.StringIO()
+    for stream in (terminal, plain):
+        cloud = _FakeCloud()
+        progress = Progress(cloud, stream, time.monotonic(), every=0.0)  # type: ignore[arg-type]
+        progress([_execution("RUNNING")])
+        cloud.pinpoint.jobs[0].update(rows=4000, pieces_done=1)
+        progress([_execution("RUNNING")])
+        cloud.pinpoint.jobs = []
+        progress([_execution("SUCCEEDED")])
+        progress.close()
+    shown = terminal.getvalue()
+    assert "\r" in shown and "pinpoint import endpoints" in shown and "4.00k endpoints" in shown
+    assert "part 2/2" in shown and "▸ GetImportJob" in shown and "SUCCEEDED" in shown
+    lines = plain.getvalue().splitlines()
+    assert "\r" not in plain.getvalue()
+    assert [line.split("]", 1)[1].split()[-1] for line in lines] == [
+        "GetImportJob",
+        "(500/s)",
+        "(1,333/s)",
+        "SUCCEEDED",
+    ]
+    assert "part 1/2, 1,500 endpoints" in lines[1] and "part 2/2, 4,000 endpoints" in lines[2]
+
+
+def test_demo_progress_quiet_prints_nothing() -> None:
+    from contextual_targeting.local.demo import Progress
+
+    stream = io.StringIO()
+    progress = Progress(_FakeCloud(), stream, time.monotonic(), quiet=True)  # type: ignore[arg-type]
+    progress([_execution("RUNNING")])
+    assert stream.getvalue() == ""

@@ -67,24 +67,34 @@ class DemoResult:
 
 
 class Progress:
-    """Plain progress lines: an execution's states as it enters them, Personalize resources as their status
-    changes, and the Pinpoint import running now (parts done/total, endpoints processed, per second) every few
-    seconds. ``quiet``: nothing."""
+    """Progress of the run: an execution's states as it enters them and every Personalize resource's status as it
+    changes, as lines; the Pinpoint import running now (part done/total, endpoints processed, per second) as a tqdm
+    bar on a terminal, else as a line every ``every`` seconds. ``quiet``: nothing."""
 
     def __init__(
         self, cloud: LocalDeployment, stream: TextIO, started: float, *, quiet: bool = False, every: float = 5.0
     ) -> None:
+        from contextual_targeting.progress import is_terminal
+
         self.cloud = cloud
         self.stream = stream
         self.started = started
         self.quiet = quiet
         self.every = every
+        self.tty = is_terminal(stream)
+        self.bars: dict[str, Any] = {}  # segment name -> tqdm bar of its running import (terminal only)
         self.last: dict[str, str] = {}
         self.last_import_line = 0.0
 
     def _line(self, what: str, label: str) -> None:
         elapsed = time.monotonic() - self.started
-        self.stream.write(f"  [{elapsed:6.1f}s] {what:<62} {label}\n")
+        text = f"  [{elapsed:6.1f}s] {what:<62} {label}"
+        if self.bars:
+            from tqdm import tqdm
+
+            tqdm.write(text, file=self.stream)  # above the bars, which are redrawn below
+        else:
+            self.stream.write(text + "\n")
         self.stream.flush()
 
     def __call__(self, executions: list[Execution]) -> None:
@@ -108,10 +118,13 @@ class Progress:
                 self.last[arn] = status
                 kind, _, name = arn.split(":", 5)[-1].partition("/")
                 self._line(f"personalize {kind} {name[:40]}", status)
-        pinpoint = self.cloud.pinpoint
+        jobs = self.cloud.pinpoint.import_progress() if self.cloud.pinpoint is not None else []
+        if self.tty:
+            self._bars(jobs)
+            return
         now = time.monotonic()
-        if pinpoint is not None and now - self.last_import_line >= self.every:
-            for job in pinpoint.import_progress():
+        if now - self.last_import_line >= self.every:
+            for job in jobs:
                 self.last_import_line = now
                 rate = job["rows"] / job["seconds"] if job["seconds"] > 0 else 0.0
                 part = f"part {min(job['pieces_done'] + 1, job['pieces_total'])}/{job['pieces_total']}"
@@ -119,6 +132,26 @@ class Progress:
                     f"pinpoint import {job['segment'][:46]}",
                     f"{part}, {job['rows']:,} endpoints ({rate:,.0f}/s)" if job["rows"] else f"reading {part}",
                 )
+
+    def _bars(self, jobs: list[dict[str, Any]]) -> None:
+        from tqdm import tqdm
+
+        running = {job["segment"]: job for job in jobs}
+        for name in [n for n in self.bars if n not in running]:
+            self.bars.pop(name).close()
+        for name, job in running.items():
+            bar = self.bars.get(name)
+            if bar is None:
+                bar = self.bars[name] = tqdm(
+                    desc=f"  pinpoint import {name[:40]}", unit=" endpoints", unit_scale=True, file=self.stream
+                )
+            bar.update(job["rows"] - bar.n)
+            bar.set_postfix_str(f"part {min(job['pieces_done'] + 1, job['pieces_total'])}/{job['pieces_total']}")
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
 
 
 def _personalize_uploads(personalize_dir: Path, settings: Settings) -> tuple[list[Path], list[Path]]:
@@ -248,6 +281,8 @@ def _run(
         except (TimeoutError, DeliveryError) as problem:  # reported like a failure, with what was produced so far
             stuck = str(problem)
             executions = cloud.executions()
+        finally:
+            progress.close()
         result.executions = executions
 
         # outputs: the exports, the batch segment job outputs (what `postprocess --job-output` reads), imports
