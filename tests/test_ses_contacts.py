@@ -105,19 +105,82 @@ def test_join_counts_and_parts(store: LocalStorage) -> None:
     assert sorted(store.list("ses/imports/")) == ["ses/imports/genres-action--job-1/part-00000.csv"]
 
 
-def test_join_unsubscribes_leavers_and_states_every_topic_of_ours(store: LocalStorage, tmp_path: Path) -> None:
+def snapshot_ids(store: LocalStorage, topic: str) -> list[str]:
+    return [r["USER_ID"] for r in csv.DictReader(io.StringIO((store.root / sc.members_key("ses/", topic)).read_text()))]
+
+
+def test_join_leaves_leavers_without_preference_and_states_every_topic_of_ours(
+    store: LocalStorage, tmp_path: Path
+) -> None:
     topic = "genres-action--job-1"
     write(tmp_path, sc.members_key("ses/", topic), "USER_ID\nu1\nu5\n")  # u5 left the segment
-    write(tmp_path, "segments/movies/job-1/genres-comedy--job-1.csv", "USER_ID\nu2\nu5\n")
-    others = {"genres-comedy--job-1": "segments/movies/job-1/genres-comedy--job-1.csv", "gone": "segments/x/y/z.csv"}
-    result = sc.build_contacts(store, EXPORT, topic, others)
-    assert result.topics == [topic, "genres-comedy--job-1"]
+    # another topic of ours: its column comes from its snapshot (what its own import put into SES)
+    write(tmp_path, sc.members_key("ses/", "genres-comedy--job-1"), "USER_ID\nu2\nu5\n")
+    result = sc.build_contacts(store, EXPORT, topic, ["genres-comedy--job-1", "never-imported"])
+    assert result.topics == [topic, "genres-comedy--job-1", "never-imported"]
     by_email = {r["emailAddress"]: r for r in rows_of(store, result.parts)}
-    assert by_email["u5@example.com"][f"topicPreferences.{topic}"] == "OPT_OUT"
+    assert by_email["u5@example.com"][f"topicPreferences.{topic}"] == ""  # no preference: the default OPT_OUT
     assert by_email["u5@example.com"]["topicPreferences.genres-comedy--job-1"] == "OPT_IN"
-    assert by_email["u1@example.com"]["topicPreferences.genres-comedy--job-1"] == "OPT_OUT"
+    assert by_email["u1@example.com"]["topicPreferences.genres-comedy--job-1"] == ""
     assert by_email["u2@example.com"]["topicPreferences.genres-comedy--job-1"] == "OPT_IN"
+    assert {r["topicPreferences.never-imported"] for r in by_email.values()} == {""}
     assert (result.counts["subscribed"], result.counts["unsubscribed"]) == (2, 1)
+    # the new snapshot: the members subscribed, and the leaver until its part is in SES
+    assert snapshot_ids(store, topic) == ["u1", "u2", "u5"]
+    assert (store.root / sc.leavers_key("ses/", topic, 0)).read_text() == "USER_ID\nu5\n"
+    assert sc.commit_part(store, "ses/", topic, 0) == {"removed": 1, "kept": 2}
+    assert snapshot_ids(store, topic) == ["u1", "u2"]
+    assert sc.commit_part(store, "ses/", topic, 0) == {"removed": 0, "kept": 2}  # idempotent
+
+
+def test_what_ses_holds_is_never_overridden(store: LocalStorage, tmp_path: Path) -> None:
+    topic = "genres-action--job-1"
+    hashed = lambda *values: _ids(*values)  # noqa: E731
+    state = sc.ListState(
+        topics={topic: "OPT_OUT", "news": "OPT_IN"},
+        unsubscribed_all=hashed("u2@example.com"),
+        # u1 opted out of the topic (never in a snapshot of ours), u5 of the operator's newsletter
+        opted_out={topic: hashed("u1@example.com"), "news": hashed("u5@example.com")},
+        opted_in={"news": hashed("u1@example.com")},
+    )
+    write(tmp_path, EXPORT.key, "USER_ID\nu1\nu2\nu5\n")
+    result = sc.build_contacts(store, EXPORT, topic, [], state=state)
+    assert result.topics == [topic, "news"]
+    rows = {r["emailAddress"]: r for r in rows_of(store, result.parts)}
+    assert set(rows) == {"u1@example.com", "u5@example.com"}  # u2 unsubscribed from all: no row at all
+    assert rows["u1@example.com"][f"topicPreferences.{topic}"] == "OPT_OUT"
+    assert rows["u1@example.com"]["topicPreferences.news"] == "OPT_IN"  # a foreign topic's choice carried over
+    assert rows["u5@example.com"][f"topicPreferences.{topic}"] == "OPT_IN"
+    assert rows["u5@example.com"]["topicPreferences.news"] == "OPT_OUT"
+    assert (result.counts["kept_opt_out"], result.counts["kept_unsubscribed_all"]) == (1, 1)
+    assert snapshot_ids(store, topic) == ["u5"]  # only who SES will hold as subscribed
+
+
+def test_users_sharing_an_address_give_one_row_with_the_first_spelling(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "train/movies/users.csv",
+        "USER_ID,E_MAIL\na,Pat.Smith@Example.com\nb,u9@example.com\nc,pat.smith@example.COM\nd,PAT.SMITH@EXAMPLE.COM\n",
+    )
+    store = LocalStorage(tmp_path)
+    write(tmp_path, sc.members_key("ses/", "genres-action--job-1"), "USER_ID\na\n")  # a left, c joined
+    write(tmp_path, EXPORT.key, "USER_ID\nc\nb\n")
+    result = sc.build_contacts(store, EXPORT, "genres-action--job-1", [], max_rows=1)
+    rows = rows_of(store, result.parts)
+    assert sorted(r["emailAddress"] for r in rows) == ["Pat.Smith@Example.com", "u9@example.com"]
+    assert {r["emailAddress"]: r["topicPreferences.genres-action--job-1"] for r in rows} == {
+        "Pat.Smith@Example.com": "OPT_IN",  # a member shares it: subscribed, spelled as its first user (a) gave it
+        "u9@example.com": "OPT_IN",
+    }
+    assert result.counts["shared_address"] == 2 and result.counts["subscribed"] == 2
+    assert sorted(snapshot_ids(store, "genres-action--job-1")) == ["a", "b", "c"]
+
+
+def _ids(*values: str) -> sc.CompactIdSet:
+    ids = sc.CompactIdSet()
+    for value in values:
+        ids.add(value)
+    return ids.freeze()
 
 
 @pytest.mark.parametrize(
@@ -229,21 +292,26 @@ def test_list_lock_is_exclusive_reentrant_and_expires() -> None:
         sc.acquire_lock(s3, "data-bucket", key, "exec-3", 60, now=t0)
 
 
-def test_recipient_choices_pages_through_the_opt_outs(ses: Any) -> None:
-    topics = [{"TopicName": t, "DisplayName": t, "DefaultSubscriptionStatus": "OPT_OUT"} for t in ("a", "b")]
+def test_list_state_pages_through_what_the_list_holds(ses: Any) -> None:
+    topics = [{"TopicName": t, "DisplayName": t, "DefaultSubscriptionStatus": "OPT_OUT"} for t in ("a", "b", "news")]
     ses.create_contact_list(ContactListName="l", Topics=topics)
     for i in range(5):
         ses.create_contact(
             ContactListName="l",
             EmailAddress=f"User{i}@Example.com",
-            TopicPreferences=[{"TopicName": "a", "SubscriptionStatus": "OPT_OUT" if i % 2 else "OPT_IN"}],
+            TopicPreferences=[
+                {"TopicName": "a", "SubscriptionStatus": "OPT_OUT" if i % 2 else "OPT_IN"},
+                {"TopicName": "news", "SubscriptionStatus": "OPT_IN"},
+            ],
             UnsubscribeAll=i == 4,
         )
-    choices = sc.recipient_choices(ses, "l", ["a", "b"], page_size=2)
-    assert len(choices.unsubscribed_all) == 1 and "user4@example.com" in choices.unsubscribed_all
-    assert {f"user{i}@example.com" for i in range(5) if f"user{i}@example.com" in choices.opted_out["a"]} == {
+    state = sc.read_list_state(ses, "l", ["a", "b"], page_size=2)
+    assert state.topics == {"a": "OPT_OUT", "b": "OPT_OUT", "news": "OPT_OUT"}
+    assert len(state.unsubscribed_all) == 1 and "user4@example.com" in state.unsubscribed_all
+    assert {f"user{i}@example.com" for i in range(5) if f"user{i}@example.com" in state.opted_out["a"]} == {
         "user1@example.com",
         "user3@example.com",
         "user4@example.com",  # unsubscribed from all: OPT_OUT everywhere
     }
-    assert len(choices.opted_out["b"]) == 1  # only the unsubscribed-from-all contact (no explicit preferences)
+    assert len(state.opted_out["b"]) == 1  # only the unsubscribed-from-all contact (no explicit preferences)
+    assert set(state.opted_in) == {"news"} and len(state.opted_in["news"]) == 4  # foreign topics only

@@ -229,7 +229,10 @@ def test_rerun_with_changed_membership_unsubscribes_the_users_who_left(workflow:
     assert workflow.ses.subscribers(name) == emails(3, 4, 6, 7)
     assert [t["TopicName"] for t in workflow.ses.topics()] == [name]  # same topic, no duplicate
     contacts = workflow.ses.contacts()
-    assert {e for e, c in contacts.items() if c["TopicPreferences"].get(name) == "OPT_OUT"} == emails(0, 1, 2)
+    # the leavers hold no preference for the topic any more (its default OPT_OUT applies): an explicit OPT_OUT in
+    # the list is always somebody's own choice
+    assert {e for e, c in contacts.items() if name not in c["TopicPreferences"]} == emails(0, 1, 2)
+    assert not any(c["TopicPreferences"].get(name) == "OPT_OUT" for c in contacts.values())
     ((_, message),) = workflow.notifications()
     assert (message["subscribed"], message["unsubscribed"], message["topic_created"]) == (4, 3, False)
 
@@ -248,6 +251,80 @@ def test_a_rerun_keeps_what_recipients_chose_through_the_unsubscribe_links(workf
     assert workflow.ses.contacts()["user02@example.com"]["UnsubscribeAll"] is True
     ((_, message),) = workflow.notifications()
     assert (message["subscribed"], message["kept_opt_out"], message["kept_unsubscribed_all"]) == (3, 1, 1)
+
+
+def snapshot_users(workflow: Workflow, topic: str) -> set[str]:
+    body = workflow.s3.get_object(Bucket=BUCKET, Key=ses_contacts.members_key("ses/", topic))["Body"].read()
+    return {line for line in body.decode().splitlines()[1:] if line}
+
+
+def users_of(addresses: set[str]) -> set[str]:
+    by_address = {e: u for u, e in USERS}
+    return {by_address[a] for a in addresses}
+
+
+def recipient_opts_out(email: str, topic: str) -> None:
+    """What SES's unsubscribe link does: the topic's preference becomes OPT_OUT, the others stay."""
+    ses = boto3.client("sesv2", region_name=REGION)
+    contact = ses.get_contact(ContactListName=LIST, EmailAddress=email)
+    preferences = [p for p in contact["TopicPreferences"] if p["TopicName"] != topic]
+    preferences.append({"TopicName": topic, "SubscriptionStatus": "OPT_OUT"})
+    ses.update_contact(ContactListName=LIST, EmailAddress=email, TopicPreferences=preferences)
+
+
+def test_an_opt_out_survives_a_failed_part_and_its_leavers_are_unsubscribed_next_run(workflow: Workflow) -> None:
+    """Run 1 subscribes u03 and u20-u26. Run 2 (3 parts of 8 rows) fails on part 2: part 1 has subscribed u00-u08
+    (u03 left), parts 2 and 3 never reached SES. u01 — new in run 2, so in no snapshot main kept — opts out of the
+    topic, u00 unsubscribes from everything. Run 3 succeeds: both choices stand although both are still in the
+    segment, and everyone the failed run subscribed or did not reach who is not in the segment any more is
+    unsubscribed."""
+    name = "genres-action--job-1"
+    assert workflow.export(name, ids(3, *range(20, 27)))["status"] == "SUCCEEDED"
+    workflow.notifications()
+
+    workflow.ses.fail_imports(lambda url: "Failed to process the file" if url.endswith("part-00001.csv") else None)
+    run_2 = ids(0, 1, 2, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16)
+    assert workflow.export(name, run_2)["status"] == "FAILED"
+    ((subject, failure),) = workflow.notifications()
+    assert subject == "SES segment topic update failed" and failure["error"] == "SesV2.ImportJobFailed"
+    assert workflow.ses.subscribers(name) == emails(0, 1, 2, 4, 6, 7, 8, *range(20, 27))  # part 1 only
+    # the snapshot after part 1: everyone SES may hold as subscribed (u03 left in part 1 and is gone from it)
+    assert users_of(workflow.ses.subscribers(name)) <= snapshot_users(workflow, name)
+    assert "u03" not in snapshot_users(workflow, name)
+
+    recipient_opts_out("user01@example.com", name)
+    boto3.client("sesv2", region_name=REGION).update_contact(
+        ContactListName=LIST, EmailAddress="user00@example.com", UnsubscribeAll=True
+    )
+    workflow.ses.fail_imports(None)
+    assert workflow.export(name, ids(0, 1, 9, 10, 12))["status"] == "SUCCEEDED"
+
+    assert workflow.ses.subscribers(name) == emails(9, 10, 12)
+    contacts = workflow.ses.contacts()
+    assert contacts["user01@example.com"]["TopicPreferences"][name] == "OPT_OUT"  # the recipient's choice stands
+    assert contacts["user00@example.com"]["UnsubscribeAll"] is True
+    assert snapshot_users(workflow, name) == users_of(emails(9, 10, 12))
+    ((_, message),) = workflow.notifications()
+    assert (message["kept_opt_out"], message["kept_unsubscribed_all"]) == (1, 1)
+    # u02 u04 u06 u07 u08 (subscribed by the failed run), u13-u16 (in its failed part: SES may hold any of them),
+    # u20-u26 (run 1's members the failed run never reached)
+    assert message["unsubscribed"] == 16
+
+
+def test_users_sharing_an_address_in_different_case_give_one_row(workflow: Workflow) -> None:
+    shared = [*USERS, ("u30", "Pat.Shared@Example.com"), ("u31", "pat.shared@EXAMPLE.com")]
+    workflow.s3.put_object(Bucket=BUCKET, Key=f"train/{DG}/users.csv", Body=users_csv(shared).encode())
+    name = "genres-action--job-1"
+    assert workflow.export(name, ["u31", "u01"])["status"] == "SUCCEEDED"
+    body = workflow.s3.get_object(Bucket=BUCKET, Key=f"ses/imports/{name}/part-00000.csv")["Body"].read().decode()
+    assert [line.split(",")[0] for line in body.splitlines()[1:]] == ["user01@example.com", "Pat.Shared@Example.com"]
+    assert workflow.ses.subscribers(name) == {"user01@example.com", "Pat.Shared@Example.com"}  # as first given
+    ((_, message),) = workflow.notifications()
+    assert (message["subscribed"], message["shared_address"]) == (2, 1)
+    # u31 leaves, u30 (same address) joins: still one row, still subscribed
+    assert workflow.export(name, ["u30"])["status"] == "SUCCEEDED"
+    assert workflow.ses.subscribers(name) == {"Pat.Shared@Example.com"}
+    assert len([a for a in workflow.ses.contacts() if a.lower() == "pat.shared@example.com"]) == 1
 
 
 def test_the_21st_topic_replaces_the_oldest_topic_of_this_solution_never_others(workflow: Workflow) -> None:

@@ -1,13 +1,16 @@
 """SES destination, step 2: the contact-import files of a segment's topic (streaming join with the users dataset).
 
-Input: ``{"bucket", "export_key", "contact_list", "topic_name", "our_topics"}`` (the topic step's output). Reads the
-list's current opt-outs (``ListContacts``: recipients' choices are kept), the export, the topic's previous
-membership snapshot and the exports of the solution's other topics (as compact hash sets), streams
-``train/<dataset group>/users.csv`` (or ``users/`` parts) and writes SES import CSVs of at most
-``MAX_CONTACTS_PER_IMPORT`` rows under ``<SES_PREFIX>imports/<topic>/``. Returns::
+Input: ``{"bucket", "export_key", "contact_list", "topic_name", "our_topics"}`` (the topic step's output). Reads what
+the list holds (``GetContactList`` and ``ListContacts`` filtered on explicit preferences: recipients' choices are
+kept), the export, the topic's previous membership snapshot and the snapshots of the solution's other topics (as
+compact hash sets), streams ``train/<dataset group>/users.csv`` (or ``users/`` parts) and writes SES import CSVs of at
+most ``MAX_CONTACTS_PER_IMPORT`` rows under ``<SES_PREFIX>imports/<topic>/``, the new membership snapshot and each
+part's leaver list. Returns::
 
-    {"parts": [{"key", "s3_url", "rows"}], "part_count", "counts": {...}, "topics": [...],
-     "members_key", "export_source"}
+    {"parts": [{"key", "s3_url", "rows"}], "part_count", "counts": {...}, "topics": [...], "members_key"}
+
+``{"commit": true, "bucket", "topic_name", "index"}`` (after import part ``index`` COMPLETED) drops that part's
+leavers from the snapshot → ``{"removed", "kept"}``.
 
 Environment: ``SES_PREFIX`` (``ses/``), ``TRAIN_PREFIX`` (``train/``), ``MAX_CONTACTS_PER_IMPORT`` (1000000),
 ``POWERTOOLS_*`` (Logger/Metrics).
@@ -44,25 +47,30 @@ def _client(name: str) -> Any:
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ses_prefix = os.environ.get("SES_PREFIX", "ses/")
+    if event.get("commit"):
+        storage = S3Storage(_client("s3"), event["bucket"])
+        committed = ses_contacts.commit_part(storage, ses_prefix, event["topic_name"], int(event["index"]))
+        metrics.add_metric(name="LeaversCommitted", unit=MetricUnit.Count, value=committed["removed"])
+        logger.info("part committed", extra={"topic": event["topic_name"], "index": event["index"], **committed})
+        return committed
     export = ses_contacts.parse_export_key(event["export_key"], os.environ.get("EXPORT_PREFIX", "segments/"))
     if export is None:
         raise ses_contacts.InputInvalid(f"{event['export_key']} is not a segment export")
     storage = S3Storage(_client("s3"), event["bucket"])
     topic = event["topic_name"]
-    others = ses_contacts.read_registry(storage, ses_prefix, [t for t in event.get("our_topics", []) if t != topic])
-    choices = ses_contacts.recipient_choices(_client("sesv2"), event["contact_list"], [topic, *others])
+    ours = [t for t in event.get("our_topics", []) if t != topic]
+    state = ses_contacts.read_list_state(_client("sesv2"), event["contact_list"], [topic, *ours])
     result = ses_contacts.build_contacts(
         storage,
         export,
         topic,
-        others,
+        ours,
         ses_prefix=ses_prefix,
         train_prefix=os.environ.get("TRAIN_PREFIX", "train/"),
         max_rows=int(os.environ.get("MAX_CONTACTS_PER_IMPORT", str(ses_contacts.MAX_IMPORT_ROWS))),
-        choices=choices,
+        state=state,
     ).as_dict()
     result["members_key"] = ses_contacts.members_key(ses_prefix, topic)
-    result["export_source"] = f"{event['bucket']}/{export.key}"
     for name, value in result["counts"].items():  # one metric per outcome: subscribed, unsubscribed, missing_email…
         if isinstance(value, int) and not isinstance(value, bool):
             metrics.add_metric(

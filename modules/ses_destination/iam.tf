@@ -85,16 +85,18 @@ data "aws_iam_policy_document" "contacts" {
     }
   }
 
+  # What the list holds (its topics, explicit preferences and unsubscribe-all) is read before every import.
   statement {
     sid       = "ReadRecipientChoices"
-    actions   = ["ses:ListContacts"]
+    actions   = ["ses:GetContactList", "ses:ListContacts"]
     resources = [local.contact_list_arn]
   }
 
+  # Import parts; the membership snapshot ses/topics/<topic>/members.csv and each part's leaver list.
   statement {
-    sid       = "WriteImportFiles"
+    sid       = "WriteImportFilesAndSnapshots"
     actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = [local.imports_objects]
+    resources = [local.imports_objects, local.topics_objects]
   }
 
   dynamic "statement" {
@@ -134,18 +136,6 @@ data "aws_iam_policy_document" "state_machine" {
   }
 
   statement {
-    sid       = "SnapshotReadExport"
-    actions   = ["s3:GetObject"]
-    resources = [local.export_objects]
-  }
-
-  statement {
-    sid       = "SnapshotWriteMembership"
-    actions   = ["s3:PutObject"]
-    resources = [local.topics_objects]
-  }
-
-  statement {
     sid       = "Notify"
     actions   = ["sns:Publish"]
     resources = [var.notification_topic_arn]
@@ -154,14 +144,14 @@ data "aws_iam_policy_document" "state_machine" {
   dynamic "statement" {
     for_each = local.kms_statements
     content {
-      sid       = "EncryptNotificationsAndSnapshots"
+      sid       = "EncryptNotifications"
       actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
       resources = [statement.value]
 
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["sns.${local.region}.amazonaws.com", "s3.${local.region}.amazonaws.com"]
+        values   = ["sns.${local.region}.amazonaws.com"]
       }
     }
   }

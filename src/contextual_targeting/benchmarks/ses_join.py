@@ -5,7 +5,9 @@ address in 50 missing) and a segment export of ``--segment`` ids, then runs the 
 ``ses_segment_contacts`` Lambda runs it (``ses_contacts.build_contacts``: compact hash sets, users streamed, import
 CSV parts of ``--max-rows``) with its S3 streams swapped for local files, in a freshly spawned interpreter that
 imports only the core, so ``peak_rss_mb`` is that process's peak RSS (interpreter included). ``--other-topics`` adds
-that many other solution topics of the same size (one column and one hash set each). Prints one JSON line.
+that many other solution topics of the same size (one column and one hash set each, read from their membership
+snapshots). The users dataset is read twice (the first pass finds addresses shared by several users). Prints one
+JSON line.
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ def generate(root: str, users: int, segment: int, other_topics: int) -> None:
             )
     step = max(1, users // max(1, segment))
     for topic in range(other_topics + 1):
-        with open(base / f"segments/bench/job/seg-{topic}--job.csv", "w", encoding="utf-8") as out:
+        # topic 0 is the export being imported; the others are topics of ours with their membership snapshots
+        path = base / (
+            f"segments/bench/job/seg-{topic}--job.csv" if topic == 0 else f"ses/topics/seg-{topic}--job/members.csv"
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as out:
             out.write("USER_ID\n")
             for start in range(0, segment, 100_000):
                 stop = min(segment, start + 100_000)
@@ -68,7 +75,7 @@ def measure(root: str, other_topics: int, max_rows: int, results: Any) -> None:
     from contextual_targeting.core.storage import LocalStorage
 
     export = ses_contacts.ExportObject("bench", "job", "seg-0--job", "segments/bench/job/seg-0--job.csv")
-    others = {f"seg-{t}--job": f"segments/bench/job/seg-{t}--job.csv" for t in range(1, other_topics + 1)}
+    others = [f"seg-{t}--job" for t in range(1, other_topics + 1)]
     started, cpu = time.perf_counter(), time.process_time()
     result = ses_contacts.build_contacts(LocalStorage(root), export, "seg-0--job", others, max_rows=max_rows)
     results.put(

@@ -10,13 +10,20 @@ One execution per segment export ``segments/<dataset group>/<job name>/<segment>
 2. ``build_contacts`` — a streaming join of the export with the users dataset (``train/<dataset group>/users.csv``
    or ``users/`` parts, columns ``USER_ID`` and ``E_MAIL``) writes SES's documented import CSV
    (``emailAddress,unsubscribeAll,topicPreferences.<topic>…``) in parts of at most ``max_rows`` records (SES takes up
-   to 1,000,000 contacts per import job). Every part carries one column per topic of ours: an import ``PUT``
-   replaces the contact record, so each row states the contact's membership of every solution topic (read from the
-   topics' exports), and a user in two segments keeps both subscriptions whatever order the imports run in.
-   Users who were in the segment at the previous successful import (``<ses prefix>topics/<topic>/members.csv``)
-   and are not any more get ``OPT_OUT`` for the topic. What recipients chose through SES's unsubscribe links is
-   read first (``recipient_choices``: ``ListContacts`` filtered on opt-outs) and kept: a contact unsubscribed from
-   all topics is never re-imported, a member who opted out of the topic stays out.
+   to 1,000,000 contacts per import job). An import ``PUT`` overrides an existing contact with the record
+   (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ContactListDestination.html), so every row states
+   every topic of the list: our other topics from their membership snapshots, the topics we did not create from
+   what SES holds. **Consent is read from SES, never from our snapshots** (``read_list_state``: ``ListContacts``
+   filtered on explicit preferences): an address unsubscribed from all topics gets no row; an explicit ``OPT_OUT``
+   for any topic stays ``OPT_OUT``; a user who left the segment gets no preference for the topic (blank: the
+   topic's default ``OPT_OUT`` applies), so every explicit ``OPT_OUT`` in the list is somebody's own choice and a
+   returning member who never opted out is subscribed again. **One row per address**: users sharing an address
+   (compared case-insensitively) are merged, the address written exactly as the first of them gave it.
+3. The **membership snapshot** ``<ses prefix>topics/<topic>/members.csv`` holds the users who may hold a
+   subscription to the topic in SES: the build writes it as the members it subscribes plus the previous members it
+   unsubscribes (their rows are not imported yet), and ``commit_part`` drops each part's leavers
+   (``topics/<topic>/leavers/part-N.csv``) once that part's import job COMPLETED. A failed part therefore loses
+   nothing: the next run still unsubscribes whoever the failed run subscribed or did not reach.
 
 Memory: user ids are held as 64-bit hashes in ``CompactIdSet`` (4096 sorted ``array('q')`` buckets, ~8-10 bytes per
 id: 5M ids ≈ 43 MB, against ~400 MB for a Python ``set`` of strings); the users dataset is streamed row by row.
@@ -29,13 +36,15 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from contextual_targeting.core.segments import encode_csv_rows
 from contextual_targeting.core.storage import Storage
 
 MAX_TOPICS = 20
@@ -284,6 +293,14 @@ class CompactIdSet:
     def __len__(self) -> int:
         return sum(len(b) for b in self._buckets)
 
+    def repeated(self) -> set[int]:
+        """The hashes added more than once (call before ``freeze``, which drops the repeats)."""
+        found: set[int] = set()
+        for bucket in self._buckets:
+            ordered = sorted(bucket)
+            found.update(a for a, b in itertools.pairwise(ordered) if a == b)
+        return found
+
     def nbytes(self) -> int:
         return sum(b.itemsize * len(b) for b in self._buckets)
 
@@ -380,78 +397,159 @@ def import_part_key(ses_prefix: str, topic: str, index: int) -> str:
 
 
 @dataclass
-class RecipientChoices:
-    """What recipients chose through SES's unsubscribe links, read from the list before an import.
+class ListState:
+    """What the contact list holds before an import, read from SES (never from our own snapshots).
 
-    ``unsubscribed_all``: addresses with ``UnsubscribeAll``; ``opted_out[topic]``: addresses with an explicit
-    ``OPT_OUT`` for one of our topics (ours for users who left a segment, or the recipient's own). Addresses are
-    lower-cased and held as hashes.
+    ``topics``: every topic of the list with its ``DefaultSubscriptionStatus``, in list order; ``unsubscribed_all``:
+    addresses with ``UnsubscribeAll``; ``opted_out[topic]``: addresses with an explicit ``OPT_OUT`` for the topic (the
+    recipient's choice through SES's unsubscribe link, or anyone else's: this solution never writes one for a topic
+    whose default is ``OPT_OUT``); ``opted_in[topic]``: explicit ``OPT_IN`` of the topics this solution did not
+    create (carried over as they are, since an import ``PUT`` replaces the whole record). Addresses are compared
+    lower-cased and held as 64-bit hashes.
     """
 
+    topics: dict[str, str]
     unsubscribed_all: CompactIdSet
     opted_out: dict[str, CompactIdSet]
+    opted_in: dict[str, CompactIdSet]
 
 
-def recipient_choices(ses: Any, list_name: str, topics: Iterable[str], page_size: int = 1000) -> RecipientChoices:
-    """Page through ``ListContacts`` once for unsubscribed-from-all contacts and once per topic for opt-outs."""
+def _listed_addresses(ses: Any, list_name: str, filter_: dict[str, Any], page_size: int) -> CompactIdSet:
+    found = CompactIdSet()
+    token = None
+    while True:
+        kwargs: dict[str, Any] = {"ContactListName": list_name, "Filter": filter_, "PageSize": page_size}
+        if token:
+            kwargs["NextToken"] = token
+        page = ses.list_contacts(**kwargs)
+        for contact in page.get("Contacts", []):
+            found.add(contact["EmailAddress"].lower())
+        token = page.get("NextToken")
+        if not token:
+            return found.freeze()
 
-    def addresses(filter_: dict[str, Any]) -> CompactIdSet:
-        found = CompactIdSet()
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {"ContactListName": list_name, "Filter": filter_, "PageSize": page_size}
-            if token:
-                kwargs["NextToken"] = token
-            page = ses.list_contacts(**kwargs)
-            for contact in page.get("Contacts", []):
-                found.add(contact["EmailAddress"].lower())
-            token = page.get("NextToken")
-            if not token:
-                return found.freeze()
 
-    unsubscribed_all = addresses({"FilteredStatus": "OPT_OUT"})
-    opted_out = {
-        name: addresses(
-            {
-                "FilteredStatus": "OPT_OUT",
-                "TopicFilter": {"TopicName": name, "UseDefaultIfPreferenceUnavailable": False},
-            }
-        )
-        for name in topics
+def read_list_state(ses: Any, list_name: str, ours: Iterable[str], page_size: int = 1000) -> ListState:
+    """Page through ``ListContacts`` (SES v2: ``Filter.FilteredStatus`` with an optional ``TopicFilter`` whose
+    ``UseDefaultIfPreferenceUnavailable`` is false, so only explicit preferences match —
+    https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListContacts.html,
+    https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_TopicFilter.html): once for the contacts unsubscribed
+    from all topics, once per topic for the explicit opt-outs, and once per foreign topic for its explicit opt-ins.
+    The topics and their defaults come from ``GetContactList``."""
+    ours = set(ours)
+    topics = {
+        t["TopicName"]: t.get("DefaultSubscriptionStatus", "OPT_OUT")
+        for t in ses.get_contact_list(ContactListName=list_name).get("Topics", [])
     }
-    return RecipientChoices(unsubscribed_all, opted_out)
+
+    def explicit(name: str, status: str) -> CompactIdSet:
+        topic_filter = {"TopicName": name, "UseDefaultIfPreferenceUnavailable": False}
+        return _listed_addresses(ses, list_name, {"FilteredStatus": status, "TopicFilter": topic_filter}, page_size)
+
+    return ListState(
+        topics=topics,
+        unsubscribed_all=_listed_addresses(ses, list_name, {"FilteredStatus": "OPT_OUT"}, page_size),
+        opted_out={name: explicit(name, "OPT_OUT") for name in topics},
+        opted_in={name: explicit(name, "OPT_IN") for name in topics if name not in ours},
+    )
+
+
+def leavers_key(ses_prefix: str, topic: str, index: int) -> str:
+    return f"{ses_prefix}topics/{topic}/leavers/part-{index:05d}.csv"
+
+
+class _IdWriter:
+    """A one-column ``USER_ID`` CSV written as it goes (ids quoted exactly as ``segments.encode_csv_rows`` does),
+    committed on ``close`` (whole or nothing)."""
+
+    def __init__(self, storage: Storage, key: str) -> None:
+        self._out = storage.open_write(key)
+        self._out.write(b"USER_ID\n")
+        self._buffer: list[str] = []
+        self.rows = 0
+
+    def write(self, ids: Iterable[str]) -> None:
+        for user_id in ids:
+            self._buffer.append(user_id)
+            self.rows += 1
+        if len(self._buffer) >= 65536:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._out.write(encode_csv_rows(self._buffer))
+            self._buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        self._out.close()
+
+    def abort(self) -> None:
+        self._out.abort()
+
+
+@dataclass
+class _Address:
+    """Users sharing one address (case-insensitively), merged into one row; the address as its first user gave it."""
+
+    email: str
+    members: list[str] = field(default_factory=list)
+    leavers: list[str] = field(default_factory=list)
+    other_bits: int = 0
+    users: int = 0
+
+
+def _repeated_addresses(storage: Storage, keys: list[str]) -> set[int]:
+    """Hashes of the (lower-cased) addresses that more than one row of the users dataset holds: a first pass over
+    the dataset, 8 bytes per user."""
+    seen = CompactIdSet()
+    for _user_id, email in iter_users(storage, keys):
+        if email:
+            seen.add(email.lower())
+    return seen.repeated()
 
 
 def build_contacts(
     storage: Storage,
     export: ExportObject,
     topic: str,
-    other_topics: dict[str, str],
+    other_topics: Iterable[str] = (),
     *,
     ses_prefix: str = "ses/",
     train_prefix: str = "train/",
     max_rows: int = MAX_IMPORT_ROWS,
-    choices: RecipientChoices | None = None,
+    state: ListState | None = None,
 ) -> ContactsResult:
-    """Write the import parts for ``topic`` (see the module docstring); ``other_topics`` maps our other topics to
-    the export key they stand for (a topic whose export is gone is left out).
+    """Write the import parts for ``topic``, the membership snapshot and the per-part leaver lists (see the module
+    docstring). ``other_topics``: our other topics of the list (their columns come from their own snapshots: what
+    their last imports put into SES). ``state``: what SES holds (``read_list_state``); without it (tests, the
+    benchmark) the list is taken to hold no preference and only our topics, all with default ``OPT_OUT``.
 
-    ``choices`` (the list's current opt-outs) keeps what recipients chose: a contact unsubscribed from all topics is
-    never imported again; a member who was already in the segment at the previous import and is ``OPT_OUT`` now opted
-    out himself and stays ``OPT_OUT``; another topic of ours is ``OPT_IN`` only for its members who have not opted
-    out of it (its own import, finished before ours under the list lock, set exactly that)."""
+    Consent is never overridden: an address unsubscribed from all topics gets no row at all (the record stays as
+    the recipient left it); an explicit ``OPT_OUT`` for any topic is written back as ``OPT_OUT`` whatever the
+    segment says; a user who left the segment gets no preference for the topic (blank: the topic's default
+    ``OPT_OUT`` applies), so every explicit ``OPT_OUT`` in the list is someone's own choice. One row per address:
+    users sharing an address (case-insensitively) are merged — ``OPT_IN`` when any of them is a member — and the
+    address is written exactly as the first of them gave it."""
     empty = CompactIdSet().freeze()
-    unsubscribed_all = choices.unsubscribed_all if choices else empty
-    opted_out = choices.opted_out if choices else {}
+    unsubscribed_all = state.unsubscribed_all if state else empty
+    opted_out = state.opted_out if state else {}
+    opted_in = state.opted_in if state else {}
+    defaults = state.topics if state else {}
     members = read_id_set(storage, export.key, what="export")
+    snapshot = members_key(ses_prefix, topic)
     previous = CompactIdSet().freeze()
-    if storage.exists(members_key(ses_prefix, topic)):
-        previous = read_id_set(storage, members_key(ses_prefix, topic), what="membership snapshot")
+    if storage.exists(snapshot):
+        previous = read_id_set(storage, snapshot, what="membership snapshot")
+    ours = sorted({name for name in other_topics if name != topic})
     others: dict[str, CompactIdSet] = {}
-    for name, key in sorted(other_topics.items()):
-        if name != topic and storage.exists(key):
-            others[name] = read_id_set(storage, key, what=f"export of topic {name}")
-    columns = [topic, *others]
+    for name in ours:
+        key = members_key(ses_prefix, name)
+        others[name] = (
+            read_id_set(storage, key, what=f"membership snapshot of topic {name}") if storage.exists(key) else empty
+        )
+    foreign = [name for name in defaults if name != topic and name not in others]
+    columns = [topic, *others, *foreign]
     header = ["emailAddress", "unsubscribeAll", *[f"{TOPIC_COLUMN}{name}" for name in columns]]
     counts = {
         "segment_users": len(members),
@@ -462,54 +560,144 @@ def build_contacts(
         "left_without_email": 0,
         "kept_opt_out": 0,
         "kept_unsubscribed_all": 0,
+        "shared_address": 0,
         "users_rows_read": 0,
     }
+
+    def no_preference(name: str) -> str:
+        # blank = no preference: the topic's default applies (ours are created OPT_OUT); a topic whose default is
+        # OPT_IN needs the explicit OPT_OUT for someone who is not a member
+        return "OPT_OUT" if defaults.get(name, "OPT_OUT") == "OPT_IN" else ""
+
     topic_opt_outs = opted_out.get(topic, empty)
-    other_opt_outs = [opted_out.get(name, empty) for name in others]
+    other_columns = [(others[name], opted_out.get(name, empty), no_preference(name)) for name in others]
+    foreign_columns = [(opted_in.get(name, empty), opted_out.get(name, empty)) for name in foreign]
+    leaver_status = no_preference(topic)
+    keys = users_keys(storage, train_prefix, export.dataset_group)
+    repeated = _repeated_addresses(storage, keys)
     writer = _PartWriter(storage, ses_prefix, topic, header, max_rows)
+    new_snapshot = _IdWriter(storage, snapshot)
+    leaver_files: list[_IdWriter] = []
+
+    def emit(address: str, member_ids: list[str], leaver_ids: list[str], other_bits: int) -> None:
+        lowered = address.lower()
+        if lowered in unsubscribed_all:
+            counts["kept_unsubscribed_all"] += bool(member_ids)  # never re-imported: the record stays as it is
+            return  # leavers: SES sends them nothing; they leave the snapshot
+        if lowered in topic_opt_outs:
+            status = "OPT_OUT"  # an explicit opt-out (the recipient's own): kept whatever the segment says
+            counts["kept_opt_out"] += bool(member_ids)
+        elif member_ids:
+            status = "OPT_IN"
+            counts["subscribed"] += 1
+        else:
+            status = leaver_status
+            counts["unsubscribed"] += 1
+        row = [address, "false", status]
+        for bit, (_ids, outs, blank) in enumerate(other_columns):
+            row.append("OPT_OUT" if lowered in outs else ("OPT_IN" if other_bits >> bit & 1 else blank))
+        for ins, outs in foreign_columns:
+            row.append("OPT_OUT" if lowered in outs else ("OPT_IN" if lowered in ins else ""))
+        index = writer.write(row)
+        if status == "OPT_IN":
+            new_snapshot.write(member_ids)
+        if leaver_ids:
+            # in the snapshot until their part is imported: a failed part leaves them to the next run
+            new_snapshot.write(leaver_ids)
+            while len(leaver_files) <= index:
+                leaver_files.append(_IdWriter(storage, leavers_key(ses_prefix, topic, len(leaver_files))))
+            leaver_files[index].write(leaver_ids)
+
+    shared: dict[int, _Address] = {}  # hash of the lower-cased address -> its users (addresses in `repeated` only)
     found = 0
     try:
-        for user_id, email in iter_users(storage, users_keys(storage, train_prefix, export.dataset_group)):
+        for user_id, email in iter_users(storage, keys):
             counts["users_rows_read"] += 1
             member = user_id in members
-            if not member and user_id not in previous:
+            left = not member and user_id in previous
+            found += member
+            lowered = email.lower()
+            is_shared = bool(email) and hash(lowered) in repeated
+            if not (member or left or is_shared):
                 continue
-            if member:
-                found += 1
             if not email:
                 counts["missing_email" if member else "left_without_email"] += 1
                 continue
             if len(email) > 320 or not EMAIL.match(email):
-                if member:
-                    counts["invalid_address"] += 1
+                counts["invalid_address"] += member
                 continue
-            address = email.lower()
-            if address in unsubscribed_all:
-                counts["kept_unsubscribed_all"] += (
-                    member  # never re-imported: the record stays as the recipient left it
-                )
+            bits = 0
+            for bit, (ids, _outs, _blank) in enumerate(other_columns):
+                bits |= (user_id in ids) << bit
+            member_ids = [user_id] if member else []
+            leaver_ids = [user_id] if left else []
+            if not is_shared:
+                emit(email, member_ids, leaver_ids, bits)
                 continue
-            if not member:
-                status = "OPT_OUT"
-                counts["unsubscribed"] += 1
-            elif user_id in previous and address in topic_opt_outs:
-                status = "OPT_OUT"  # in the segment at the last import, opted out since: the recipient's choice
-                counts["kept_opt_out"] += 1
-            else:
-                status = "OPT_IN"
-                counts["subscribed"] += 1
-            row = [email, "false", status]
-            for ids, opt_outs in zip(others.values(), other_opt_outs, strict=True):
-                row.append("OPT_IN" if user_id in ids and address not in opt_outs else "OPT_OUT")
-            writer.write(row)
+            group = shared.get(hash(lowered))
+            if group is None:
+                group = shared[hash(lowered)] = _Address(email)
+            group.members += member_ids
+            group.leavers += leaver_ids
+            group.other_bits |= bits
+            group.users += 1
+        for group in shared.values():  # after the stream: each shared address once, merged
+            counts["shared_address"] += max(0, group.users - 1)
+            if group.members or group.leavers:
+                emit(group.email, group.members, group.leavers, group.other_bits)
         parts = writer.close()
+        while len(leaver_files) < len(parts):
+            leaver_files.append(_IdWriter(storage, leavers_key(ses_prefix, topic, len(leaver_files))))
+        for leavers in leaver_files:
+            leavers.close()
+        new_snapshot.close()
     except BaseException:
         writer.abort()
+        new_snapshot.abort()
+        for leavers in leaver_files:
+            leavers.abort()
         raise
     counts["missing_email"] += max(0, counts["segment_users"] - found)  # segment users absent from the dataset
     counts["not_in_users_dataset"] = max(0, counts["segment_users"] - found)
     _remove_stale_parts(storage, ses_prefix, topic, len(parts))
     return ContactsResult(parts, counts, columns)
+
+
+def commit_part(storage: Storage, ses_prefix: str, topic: str, index: int) -> dict[str, int]:
+    """After import part ``index`` COMPLETED: its leavers hold no subscription any more, so they leave the snapshot.
+
+    Until then the snapshot counts them (and every member the build subscribes) as possibly subscribed: after a
+    failed part the next run still unsubscribes the leavers it did not reach, and the members it did. Idempotent."""
+    key = leavers_key(ses_prefix, topic, index)
+    if not storage.exists(key):
+        return {"removed": 0, "kept": -1}
+    gone = read_id_set(storage, key, what="leaver list")
+    if not len(gone):
+        return {"removed": 0, "kept": -1}
+    snapshot = members_key(ses_prefix, topic)
+    kept, removed = [], 0
+    out = _IdWriter(storage, snapshot)
+    try:
+        with _text_lines(storage.open_read(snapshot)) as lines:
+            reader = csv.reader(lines)
+            next(reader, None)
+            for row in reader:
+                if not row or not row[0]:
+                    continue
+                if row[0] in gone:
+                    removed += 1
+                    continue
+                kept.append(row[0])
+                if len(kept) >= 65536:
+                    out.write(kept)
+                    kept = []
+        out.write(kept)
+        rows = out.rows
+        out.close()
+    except BaseException:
+        out.abort()
+        raise
+    return {"removed": removed, "kept": rows}
 
 
 class _PartWriter:
@@ -534,15 +722,18 @@ class _PartWriter:
         self._rows = 0
         self._csv.writerow(self.header)
 
-    def write(self, row: list[str]) -> None:
+    def write(self, row: list[str]) -> int:
+        """Write one row; returns the index of the part it went into."""
         if self._out is None:
             self._open()
+        index = len(self.parts) - 1
         self._csv.writerow(row)
         self._rows += 1
         if self._buffer.tell() > 1 << 20:
             self._flush()
         if self._rows >= self.max_rows:
             self._finish()
+        return index
 
     def _flush(self) -> None:
         self._out.write(self._buffer.getvalue().encode("utf-8"))
@@ -569,6 +760,10 @@ class _PartWriter:
 def _remove_stale_parts(storage: Storage, ses_prefix: str, topic: str, keep: int) -> None:
     wanted = {import_part_key(ses_prefix, topic, i) for i in range(keep)}
     for key in list(storage.list(f"{ses_prefix}imports/{topic}/")):
+        if key not in wanted:
+            storage.delete(key)
+    wanted = {leavers_key(ses_prefix, topic, i) for i in range(keep)}
+    for key in list(storage.list(f"{ses_prefix}topics/{topic}/leavers/")):
         if key not in wanted:
             storage.delete(key)
 

@@ -17,11 +17,16 @@ validated against botocore's ``sesv2`` model first (a malformed request from Ste
   topicPreferences.<TopicName>…`` (one column per topic, values ``OPT_IN``/``OPT_OUT``, blank = no preference), or
   newline-delimited JSON objects ``{"emailAddress", "unsubscribeAll", "attributesData", "topicPreferences":
   [{"topicName", "subscriptionStatus"}]}``; at most 1,000,000 records per job. ``PUT`` **replaces** an existing
-  contact with the record (a topic the record leaves out loses its preference — the behaviour reported for the
-  real service), ``DELETE`` removes the listed contacts. A record SES would reject (bad address, unknown topic, bad
-  status, attributes that are not a JSON object) is counted in ``FailedRecordsCount`` and the job still completes;
-  an unreadable object, a header without ``emailAddress`` or a list deleted meanwhile fails the job
-  (``FailureInfo.ErrorMessage``).
+  contact with the record ("If the record already exists, it will override it with the new value":
+  https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ContactListDestination.html): a topic the record
+  leaves out or leaves blank has no preference afterwards (its default applies), ``unsubscribeAll`` false or blank
+  clears an unsubscribe-all; ``DELETE`` removes the listed contacts. Addresses are compared case-insensitively (one
+  contact per address); two records of one file for the same address are applied in file order (the last wins).
+  A record SES would reject (bad address, unknown topic, bad status, attributes that are not a JSON object) is
+  counted in ``FailedRecordsCount`` and the job still completes; an unreadable object, a header without
+  ``emailAddress`` or a list deleted meanwhile fails the job (``FailureInfo.ErrorMessage``).
+- ``UpdateContact`` replaces the contact's topic preferences with the request's (the API reference: "otherwise, all
+  your existing preferences will be removed"); ``UnsubscribeAll`` and ``AttributesData`` change when given.
 - A job's status advances on each ``GetImportJob`` (``polls_per_status`` calls per step): ``CREATED`` →
   ``PROCESSING`` → ``COMPLETED``/``FAILED``; the records are applied on the step out of ``PROCESSING``.
 
@@ -110,6 +115,12 @@ class SesV2Emulator(ServiceEmulator):
         self._s3 = s3_client
         self.lists: dict[str, _ContactList] = {}
         self.jobs: dict[str, _ImportJob] = {}
+        self.import_failure: Any = None  # tests: S3 URL -> error message (or None) for a job that SES fails
+
+    def fail_imports(self, reason: Any) -> None:
+        """Tests: ``reason(s3_url)`` returns a message for an import job SES is to fail before it applies a record
+        (as SES does for an object it cannot read), or None. ``None`` turns failures off."""
+        self.import_failure = reason
 
     # ------------------------------------------------------------------ helpers for tests and the local runtime
     def contact_list(self) -> str | None:
@@ -245,10 +256,10 @@ class SesV2Emulator(ServiceEmulator):
         contact_list = self._list(params["ContactListName"])
         contact = self._find_contact(contact_list, params["EmailAddress"])
         merged = dict(contact)
-        if "TopicPreferences" in params:
-            preferences = dict(contact["TopicPreferences"])
-            preferences.update(self._preferences(contact_list, params["TopicPreferences"]))
-            merged["TopicPreferences"] = preferences
+        # "You must specify all existing topic preferences in the TopicPreferences object, not just the ones that
+        # need updating; otherwise, all your existing preferences will be removed."
+        # (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_UpdateContact.html): the list replaces them.
+        merged["TopicPreferences"] = self._preferences(contact_list, params.get("TopicPreferences", []))
         for key in ("UnsubscribeAll", "AttributesData"):
             if key in params:
                 merged[key] = params[key]
@@ -450,6 +461,9 @@ class SesV2Emulator(ServiceEmulator):
         processed = failed = 0
         try:
             contact_list = self._list(destination["ContactListName"])
+            failure = self.import_failure(source["S3Url"]) if self.import_failure else None
+            if failure:
+                raise RecordError(failure)
             match = _S3_URL.match(source["S3Url"])
             assert match is not None  # checked at CreateImportJob
             s3 = self._s3_client()
