@@ -140,6 +140,11 @@ def _exports(settings: Settings) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
+def _failure_notices(cloud: LocalDeployment) -> list[str]:
+    """The failure notifications (their error and cause), for the message of a failed assertion."""
+    return [n.message[:600] for n in cloud.notifications() if "fail" in n.subject.lower()]
+
+
 def test_two_dataset_groups_long_solution_and_a_second_run_update_the_same_destinations(
     built_zips: Path, tmp_path: Path
 ):
@@ -155,7 +160,7 @@ def test_two_dataset_groups_long_solution_and_a_second_run_update_the_same_desti
         _put_tree(cloud, root, settings.data_bucket)
         first = cloud.wait_idle(timeout=600)
         failures = [cloud.failure(e) for e in first if e.status != "SUCCEEDED"]
-        assert not failures, failures
+        assert not failures, (failures, _failure_notices(cloud))
         first_keys = _exports(settings)
         exports = {name: users for name, users in first_keys.values()}
         assert len(first_keys) == len(exports) == 12
@@ -171,7 +176,10 @@ def test_two_dataset_groups_long_solution_and_a_second_run_update_the_same_desti
         before = {e.arn for e in cloud.executions()}
         cloud.put(settings.data_bucket, config_key, json.dumps(config).encode())
         second = [e for e in cloud.wait_idle(timeout=600) if e.arn not in before]
-        assert second and {e.status for e in second} == {"SUCCEEDED"}
+        assert second and {e.status for e in second} == {"SUCCEEDED"}, (
+            [(e.workflow, cloud.failure(e)) for e in second if e.status != "SUCCEEDED"],
+            _failure_notices(cloud),
+        )
         latest = {key: value for key, value in _exports(settings).items() if key not in first_keys}
         assert len(latest) == 6  # bw-prod's new run: its own job folder
         assert {name for name, _ in latest.values()} <= set(exports)  # the same names: nothing new
