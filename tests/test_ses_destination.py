@@ -327,6 +327,50 @@ def test_users_sharing_an_address_in_different_case_give_one_row(workflow: Workf
     assert len([a for a in workflow.ses.contacts() if a.lower() == "pat.shared@example.com"]) == 1
 
 
+@pytest.mark.parametrize(
+    ("users", "export", "expected"),
+    [
+        (
+            b"USER_ID,GENDER,E_MAIL,AGE\nu00,F,user00@example.com,30\nu01,F,caf\xe9@example.com,30\n",
+            b"USER_ID\nu00\nu01\n",
+            "users dataset s3://%s/train/movies/users.csv line 3: not UTF-8 text (byte 0xe9 at column 10): "
+            "save it as UTF-8",
+        ),
+        (
+            b"USER_ID,GENDER,AGE\nu00,F,30\n",
+            b"USER_ID\nu00\n",
+            "users dataset s3://%s/train/movies/users.csv line 1: no E_MAIL column",
+        ),
+        (
+            users_csv(USERS).encode(),
+            b"USER_ID\nu00\nu\xff01\n",
+            "export s3://%s/segments/movies/job-1/genres-action--job-1.csv line 3: not UTF-8 text",
+        ),
+        (
+            users_csv(USERS).encode(),
+            b'USER_ID\nu00\n"' + b"x" * 200_000 + b'"\n',  # no id is 128 KB long: a damaged file
+            "export s3://%s/segments/movies/job-1/genres-action--job-1.csv line 3: not a CSV file (field larger",
+        ),
+    ],
+    ids=["users-not-utf8", "users-without-e-mail", "export-not-utf8", "export-not-csv"],
+)
+def test_unreadable_input_fails_with_input_invalid_naming_file_and_line(
+    workflow: Workflow, users: bytes, export: bytes, expected: str
+) -> None:
+    workflow.s3.put_object(Bucket=BUCKET, Key=f"train/{DG}/users.csv", Body=users)
+    key = f"segments/{DG}/{JOB}/genres-action--job-1.csv"
+    etag = workflow.s3.put_object(Bucket=BUCKET, Key=key, Body=export)["ETag"].strip('"')
+    started = workflow.deliver(s3_event(key, etag))
+    assert started is not None
+    assert workflow.wait(started["executionArn"])["status"] == "FAILED"
+    ((subject, message),) = workflow.notifications()
+    assert subject == "SES segment topic update failed"
+    assert message["error"] == "InputInvalid" and expected % BUCKET in message["cause"], message
+    assert "Traceback" not in message["cause"] and "\n" not in message["cause"]
+    assert workflow.ses.call_count("CreateImportJob") == 0
+    assert not workflow.s3.list_objects_v2(Bucket=BUCKET, Prefix="ses/locks/").get("Contents")  # released
+
+
 def test_the_21st_topic_replaces_the_oldest_topic_of_this_solution_never_others(workflow: Workflow) -> None:
     foreign = [
         {"TopicName": f"newsletter-{i}", "DisplayName": f"News {i}", "DefaultSubscriptionStatus": "OPT_OUT"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -68,6 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{command}: interrupted (Ctrl-C)\n")
         sys.stderr.flush()
         return EXIT_INTERRUPTED
+    except Exception as error:  # the last guard: unreadable input is reported where it is read (file, line, fix)
+        if os.environ.get("CT_DEBUG"):
+            raise
+        text = " ".join(str(error).split()) or "no detail"
+        sys.stderr.write(f"{command}: {type(error).__name__}: {text} (CT_DEBUG=1 shows the traceback)\n")
+        sys.stderr.flush()
+        return 1
     return int(result or 0)
 
 

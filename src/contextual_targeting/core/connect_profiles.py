@@ -39,6 +39,7 @@ from typing import Any
 from contextual_targeting.core import ses_contacts
 from contextual_targeting.core.ses_contacts import CompactIdSet, ExportObject, parse_export_key
 from contextual_targeting.core.storage import Storage
+from contextual_targeting.core.text_errors import not_utf8
 
 __all__ = ["ExportObject", "parse_export_key"]
 
@@ -292,9 +293,11 @@ def iter_users(storage: Storage, keys: Iterable[str], columns: list[str]) -> Ite
                 for row in reader:
                     if len(row) > width:
                         yield row[id_at].strip(), [row[i].strip() for i in at]
-            except (csv.Error, UnicodeDecodeError) as error:
+            except UnicodeDecodeError:  # the decoder reads ahead: find the line itself
+                raise InputInvalid(not_utf8(f"users dataset {storage.url(key)}", storage.open_read(key))) from None
+            except csv.Error as error:
                 raise InputInvalid(
-                    f"users dataset {storage.url(key)} line {reader.line_num + 1}: not UTF-8 CSV ({error})"
+                    f"users dataset {storage.url(key)} line {reader.line_num + 1}: not a CSV file ({error})"
                 ) from None
 
 

@@ -17,10 +17,13 @@ import io
 import json
 import random
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from contextual_targeting.core.text_errors import binary_lines, not_utf8
 
 DEFAULT_CHANNEL = "EMAIL"
 DEFAULT_CONCURRENCY = 16
@@ -154,12 +157,22 @@ class EndpointMap:
         return self
 
     def _load_csv(self, file: Path) -> None:
+        try:
+            self._read_csv(file)
+        except UnicodeDecodeError:
+            with open(file, "rb") as raw:
+                message = not_utf8(str(file), raw)
+            raise EndpointFileError(message) from None
+        except csv.Error as error:
+            raise EndpointFileError(f"{file}: not a CSV file ({error}): export the mapping as CSV") from None
+
+    def _read_csv(self, file: Path) -> None:
         with open(file, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in MAPPING_COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
                 raise EndpointFileError(
-                    f"{file}: an endpoint mapping CSV needs the columns {' and '.join(MAPPING_COLUMNS)}; "
+                    f"{file} line 1: an endpoint mapping CSV needs the columns {' and '.join(MAPPING_COLUMNS)}; "
                     f"missing {', '.join(missing)}. A file of endpoint definitions without ids (like "
                     "data/pinpoint/endpoints.csv) cannot map users to endpoints: Pinpoint assigns the ids on import, "
                     "so pass a Pinpoint endpoint export (the .gz files of CreateExportJob) instead."
@@ -176,11 +189,37 @@ class EndpointMap:
                 )
 
     def _load_json_lines(self, file: Path) -> None:
-        opener = gzip.open if file.name.endswith(".gz") else open
-        with opener(file, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-            for text in handle:
-                if text.strip():
-                    self.add(json.loads(text))
+        """One endpoint object per line (a Pinpoint export: gzipped JSON lines); errors name the file and line."""
+        gzipped = file.name.endswith(".gz")
+        number = 0
+        hint = "pass the .gz files of a Pinpoint endpoint export (CreateExportJob) as they were written"
+        try:
+            with gzip.open(file, "rb") if gzipped else open(file, "rb") as handle:
+                for number, raw in enumerate(binary_lines(handle), start=1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        endpoint = json.loads(raw.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        raise EndpointFileError(f"{file} line {number}: not UTF-8 text: {hint}") from None
+                    except json.JSONDecodeError as error:
+                        raise EndpointFileError(f"{file} line {number}: not JSON ({error.msg}): {hint}") from None
+                    if not isinstance(endpoint, dict):
+                        raise EndpointFileError(
+                            f"{file} line {number}: a JSON {type(endpoint).__name__}, not an endpoint object: {hint}"
+                        )
+                    try:
+                        self.add(endpoint)
+                    except (AttributeError, TypeError):
+                        raise EndpointFileError(
+                            f"{file} line {number}: not a Pinpoint endpoint (User must be an object with UserId): "
+                            f"{hint}"
+                        ) from None
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            where = f"after line {number}" if number else "before its first complete line"
+            raise EndpointFileError(
+                f"{file}: the gzip data is cut short or damaged {where} ({error}): download the export file again"
+            ) from None
 
     def lookup(self, user_id: str) -> list[str]:
         return self.by_user.get(user_id, [])

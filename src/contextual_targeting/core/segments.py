@@ -512,6 +512,11 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
             line += f", {seg['endpoints']} endpoints, {seg['users_unresolved']} users without endpoint"
         if seg.get("error"):
             line += f" — {seg['error']}"
+            if seg.get("source"):
+                fix = (
+                    ": the job output is damaged — run the job again" if seg["status"] == batch_output.MALFORMED else ""
+                )
+                line += f" ({seg['source']} line {seg['line']}{fix})"
         lines.append(line)
     return subject[:100], "\n".join(lines)
 

@@ -46,6 +46,7 @@ from typing import Any
 
 from contextual_targeting.core.segments import encode_csv_rows
 from contextual_targeting.core.storage import Storage
+from contextual_targeting.core.text_errors import not_utf8
 
 MAX_TOPICS = 20
 MAX_TOPIC_NAME = 64
@@ -312,23 +313,23 @@ def _text_lines(stream: Any) -> io.TextIOWrapper:
 def read_id_set(storage: Storage, key: str, *, what: str) -> CompactIdSet:
     """The ``USER_ID`` column of a one-column CSV (an export or a membership snapshot), streamed."""
     ids = CompactIdSet()
+    name = f"{what} {storage.url(key)}"
     with _text_lines(storage.open_read(key)) as lines:
         reader = csv.reader(lines)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise InputInvalid(f"{what} {storage.url(key)} is not a CSV file: {error}") from None
-        if header is None or [h.strip().upper() for h in header[:1]] != ["USER_ID"]:
-            raise InputInvalid(f"{what} {storage.url(key)} must start with the header USER_ID, got {header!r}")
-        try:
-            for number, row in enumerate(reader, start=2):
+            if header is None or [h.strip().upper() for h in header[:1]] != ["USER_ID"]:
+                raise InputInvalid(f"{name} line 1: the header must be USER_ID, got {header!r}")
+            for row in reader:
                 if not row or not row[0]:
                     if any(cell.strip() for cell in row):
-                        raise InputInvalid(f"{what} {storage.url(key)} line {number}: empty USER_ID")
+                        raise InputInvalid(f"{name} line {reader.line_num}: empty USER_ID")
                     continue
                 ids.add(row[0])  # exact: " 1" and "1" are two users
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise InputInvalid(f"{what} {storage.url(key)} is not a CSV file: {error}") from None
+        except UnicodeDecodeError:
+            raise InputInvalid(not_utf8(name, storage.open_read(key))) from None
+        except csv.Error as error:
+            raise InputInvalid(f"{name} line {reader.line_num}: not a CSV file ({error})") from None
     return ids.freeze()
 
 
@@ -359,18 +360,29 @@ def users_keys(storage: Storage, train_prefix: str, dataset_group: str) -> list[
 
 
 def iter_users(storage: Storage, keys: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """``(USER_ID, E_MAIL)`` of every row of the users dataset, streamed."""
+    """``(USER_ID, E_MAIL)`` of every row of the users dataset, streamed; unreadable files are ``InputInvalid``
+    naming the file, the line and what to fix."""
     for key in keys:
+        name = f"users dataset {storage.url(key)}"
         with _text_lines(storage.open_read(key)) as lines:
             reader = csv.reader(lines)
-            header = [h.strip().upper() for h in next(reader, [])]
-            if "USER_ID" not in header or "E_MAIL" not in header:
-                raise InputInvalid(f"users dataset {storage.url(key)} needs USER_ID and E_MAIL columns, got {header}")
-            id_at, email_at = header.index("USER_ID"), header.index("E_MAIL")
-            width = max(id_at, email_at)
-            for row in reader:
-                if len(row) > width:
-                    yield row[id_at], row[email_at].strip()  # the id exactly as Personalize has it
+            try:
+                header = [h.strip().upper() for h in next(reader, [])]
+                missing = [c for c in ("USER_ID", "E_MAIL") if c not in header]
+                if missing:
+                    raise InputInvalid(
+                        f"{name} line 1: no {' or '.join(missing)} column (header {header}): the SES destination "
+                        "needs USER_ID and E_MAIL (the address to subscribe) in the users dataset's header line"
+                    )
+                id_at, email_at = header.index("USER_ID"), header.index("E_MAIL")
+                width = max(id_at, email_at)
+                for row in reader:
+                    if len(row) > width:
+                        yield row[id_at], row[email_at].strip()  # the id exactly as Personalize has it
+            except UnicodeDecodeError:
+                raise InputInvalid(not_utf8(name, storage.open_read(key))) from None
+            except csv.Error as error:
+                raise InputInvalid(f"{name} line {reader.line_num}: not a CSV file ({error})") from None
 
 
 # ------------------------------------------------------------------------------------------------ the import file
