@@ -13,6 +13,9 @@ and returns::
 Anything else (the job summary, keys outside the export prefix) → ``{"action": "ignore", "reason"}``.
 ``{"release": true, "bucket", "owner"}`` releases the lock if ``owner`` holds it → ``{"released": bool}``.
 
+The work is ``core.ses_contacts.prepare_topic`` / ``release_list``; this handler binds clients, environment and
+metrics.
+
 Environment: ``CONTACT_LIST_NAME``, ``CREATE_CONTACT_LIST`` (``true``/``false``), ``EXPORT_PREFIX`` (``segments/``),
 ``SES_PREFIX`` (``ses/``), ``LOCK_TTL_SECONDS`` (43200), ``POWERTOOLS_*``. Errors: ``InputInvalid`` (malformed export),
 ``TopicLimitReached``, ``ContactListConflict``; ``TopicUpdateConflict`` and ``ListBusy`` are retried by the state
@@ -29,7 +32,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from contextual_targeting.core import ses_contacts
 from contextual_targeting.core.log_stream import CurrentStdout
-from contextual_targeting.core.storage import S3Storage
 
 logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
@@ -49,41 +51,31 @@ def _client(name: str) -> Any:
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ses_prefix = os.environ.get("SES_PREFIX", "ses/")
-    lock = ses_contacts.lock_key(ses_prefix, os.environ["CONTACT_LIST_NAME"])
+    list_name = os.environ["CONTACT_LIST_NAME"]
     if event.get("release"):
-        released = ses_contacts.release_lock(_client("s3"), event["bucket"], lock, event["owner"])
+        released = ses_contacts.release_list(
+            _client("s3"), event["bucket"], event["owner"], list_name=list_name, ses_prefix=ses_prefix
+        )
         logger.info("lock release", extra={"released": released})
         metrics.add_metric(name="LockReleases", unit=MetricUnit.Count, value=int(released))
         return {"released": released}
-    export = ses_contacts.parse_export_key(event["key"], os.environ.get("EXPORT_PREFIX", "segments/"))
-    if export is None:
-        metrics.add_metric(name="IgnoredObjects", unit=MetricUnit.Count, value=1)
-        return {
-            "action": "ignore",
-            "reason": f"{event['key']} is not a segment export (segments/<dg>/<job>/<segment>.csv)",
-        }
-    storage = S3Storage(_client("s3"), event["bucket"])
-    ses_contacts.check_export_header(storage, export.key)
-    ttl = int(os.environ.get("LOCK_TTL_SECONDS", "43200"))
-    ses_contacts.acquire_lock(_client("s3"), event["bucket"], lock, event["owner"], ttl)
-    ensured = ses_contacts.ensure_topic(
+    result = ses_contacts.prepare_topic(
+        _client("s3"),
         _client("sesv2"),
-        os.environ["CONTACT_LIST_NAME"],
-        export,
+        event["bucket"],
+        event["key"],
+        event["owner"],
+        list_name=list_name,
         create_list=os.environ.get("CREATE_CONTACT_LIST", "true").lower() == "true",
+        export_prefix=os.environ.get("EXPORT_PREFIX", "segments/"),
+        ses_prefix=ses_prefix,
+        lock_ttl_seconds=int(os.environ.get("LOCK_TTL_SECONDS", "43200")),
     )
-    ses_contacts.write_registry(storage, ses_prefix, ensured["topic_name"], export)
-    result = {
-        "action": "import",
-        "reason": None,
-        "segment_name": export.segment_name,
-        "dataset_group": export.dataset_group,
-        "job_name": export.job_name,
-        "export_key": export.key,
-        **ensured,
-    }
-    metrics.add_metric(name="TopicsCreated", unit=MetricUnit.Count, value=int(bool(ensured.get("topic_created"))))
-    metrics.add_metric(name="TopicsReplaced", unit=MetricUnit.Count, value=len(ensured.get("replaced_topics") or []))
+    if result["action"] == "ignore":
+        metrics.add_metric(name="IgnoredObjects", unit=MetricUnit.Count, value=1)
+        return result
+    metrics.add_metric(name="TopicsCreated", unit=MetricUnit.Count, value=int(bool(result.get("topic_created"))))
+    metrics.add_metric(name="TopicsReplaced", unit=MetricUnit.Count, value=len(result.get("replaced_topics") or []))
     logger.info(
         "topic ready", extra={k: result[k] for k in ("segment_name", "topic_name", "topic_created", "replaced_topics")}
     )

@@ -24,7 +24,7 @@ from typing import IO, Any
 from contextual_targeting.core import batch_output
 from contextual_targeting.core.batch_output import EMPTY, OK, LineResult
 from contextual_targeting.core.naming import JobContext, SegmentIdentity, SegmentNamer, job_context
-from contextual_targeting.core.storage import Storage, WritableObject
+from contextual_targeting.core.storage import S3Storage, Storage, WritableObject
 
 DEFAULT_CHUNK_SIZE = 50_000
 SUMMARY_NAME = "_summary.json"
@@ -347,6 +347,53 @@ def split_job_output(
         "chunks": len(manifest),
         "seconds": round(time.monotonic() - started, 3),
     }
+
+
+SPLIT_METRICS = (
+    ("OutputLines", "lines"),
+    ("SegmentsSplit", "segments"),
+    ("EmptySegments", "empty"),
+    ("FailedLines", "failed_lines"),
+    ("SegmentUsersSplit", "users"),
+    ("Chunks", "chunks"),
+)
+
+
+def split_job(
+    s3: Any,
+    job: dict[str, Any],
+    data: S3Storage,
+    *,
+    execution: str,
+    resolve: bool = True,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    import_prefix: str = "pinpoint/",
+    remaining_ms: Callable[[], int] | None = None,
+) -> dict[str, Any]:
+    """The ``split_segments`` step: every ``.out`` object under the job's ``OutputPath`` (``job`` = the
+    ``DescribeBatchSegmentJob`` fields ``JobArn``, ``JobName``, ``OutputPath``) split into exports (+ chunks when
+    ``resolve``) in ``data``; returns keys and counts. ``InputInvalid`` when the job wrote no ``.out`` object."""
+    output_bucket, output_prefix = parse_s3_url(job["OutputPath"])
+    if output_prefix and not output_prefix.endswith("/"):
+        output_prefix += "/"
+    source = S3Storage(s3, output_bucket)
+    keys = sorted(k for k in source.list(output_prefix) if k.endswith(".out"))
+    if not keys:
+        raise InputInvalid(f"no .out object under {job['OutputPath']}")
+    config = split_config_for_job(
+        job["OutputPath"],
+        job["JobName"],
+        job_arn=job.get("JobArn", ""),
+        execution=execution,
+        chunk_size=chunk_size,
+        write_chunks=resolve,
+        import_prefix=import_prefix,
+        chunk_bucket=data.bucket,
+    )
+    sources = [(f"s3://{output_bucket}/{key}", lambda key=key: source.open_read(key)) for key in keys]
+    result = split_job_output(sources, data, config, remaining_ms=remaining_ms)
+    result["resolve"] = config.write_chunks
+    return result
 
 
 def finalize(

@@ -262,6 +262,51 @@ def _ensured(
     }
 
 
+def prepare_topic(
+    s3: Any,
+    ses: Any,
+    bucket: str,
+    key: str,
+    owner: str,
+    *,
+    list_name: str,
+    create_list: bool,
+    export_prefix: str = "segments/",
+    ses_prefix: str = "ses/",
+    lock_ttl_seconds: int = 43200,
+) -> dict[str, Any]:
+    """The ``ses_segment_topic`` step for the object ``bucket``/``key`` that started execution ``owner``.
+
+    A segment export: checks its header (before touching SES), takes the contact list's lock (``ListBusy`` while
+    another execution holds it), ensures the list and the topic, records which export the topic stands for, and
+    returns ``{"action": "import", "segment_name", "dataset_group", "job_name", "export_key", **ensure_topic(...)}``.
+    Anything else: ``{"action": "ignore", "reason"}``."""
+    export = parse_export_key(key, export_prefix)
+    if export is None:
+        return {"action": "ignore", "reason": f"{key} is not a segment export (segments/<dg>/<job>/<segment>.csv)"}
+    from contextual_targeting.core.storage import S3Storage
+
+    storage = S3Storage(s3, bucket)
+    check_export_header(storage, export.key)
+    acquire_lock(s3, bucket, lock_key(ses_prefix, list_name), owner, lock_ttl_seconds)
+    ensured = ensure_topic(ses, list_name, export, create_list=create_list)
+    write_registry(storage, ses_prefix, ensured["topic_name"], export)
+    return {
+        "action": "import",
+        "reason": None,
+        "segment_name": export.segment_name,
+        "dataset_group": export.dataset_group,
+        "job_name": export.job_name,
+        "export_key": export.key,
+        **ensured,
+    }
+
+
+def release_list(s3: Any, bucket: str, owner: str, *, list_name: str, ses_prefix: str = "ses/") -> bool:
+    """Release the contact list's lock if execution ``owner`` holds it; True when it did."""
+    return release_lock(s3, bucket, lock_key(ses_prefix, list_name), owner)
+
+
 # ------------------------------------------------------------------------------------------------ compact id sets
 class CompactIdSet:
     """A set of user ids as 64-bit hashes in 4096 sorted ``array("q")`` buckets (~8.5 bytes per id).
