@@ -102,6 +102,16 @@ def test_contacts_and_list_contacts_filter_by_topic_status(env) -> None:
     contact = ses.get_contact(ContactListName="main", EmailAddress="b@example.com")
     assert contact["TopicPreferences"] == [{"TopicName": "sports", "SubscriptionStatus": "OPT_IN"}]
     assert contact["TopicDefaultPreferences"] == [{"TopicName": "news", "SubscriptionStatus": "OPT_IN"}]
+    # UpdateContact replaces the preferences ("otherwise, all your existing preferences will be removed")
+    ses.update_contact(
+        ContactListName="main",
+        EmailAddress="A@EXAMPLE.com",  # addresses compare case-insensitively; the stored spelling stays
+        TopicPreferences=[{"TopicName": "news", "SubscriptionStatus": "OPT_OUT"}],
+    )
+    contact = ses.get_contact(ContactListName="main", EmailAddress="a@example.com")
+    assert contact["EmailAddress"] == "a@example.com"
+    assert contact["TopicPreferences"] == [{"TopicName": "news", "SubscriptionStatus": "OPT_OUT"}]  # sports is gone
+    assert listed("OPT_IN", "sports", False) == {"b@example.com"}  # a lost its sports preference
     page = ses.list_contacts(ContactListName="main", PageSize=2)
     rest = ses.list_contacts(ContactListName="main", PageSize=2, NextToken=page["NextToken"])
     assert len(page["Contacts"]) == 2 and len(rest["Contacts"]) == 1 and "NextToken" not in rest

@@ -276,6 +276,12 @@ class SesV2Emulator(ServiceEmulator):
         return {}
 
     def op_ListContacts(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Filter (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListContactsFilter.html): FilteredStatus
+        # with a TopicFilter matches the contact's status for that topic — its explicit preference, or the topic's
+        # default when UseDefaultIfPreferenceUnavailable is true (an unsubscribed-from-all contact is OPT_OUT for
+        # every topic); without a TopicFilter, OPT_OUT lists the contacts with UnsubscribeAll (the list-management
+        # guide: "contacts unsubscribed from all topics in the list" — assumed to be this filter). The response
+        # shape is the Contact of https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Contact.html.
         contact_list = self._list(params["ContactListName"])
         defaults = {t["TopicName"]: t["DefaultSubscriptionStatus"] for t in contact_list.topics}
         wanted = params.get("Filter", {})
