@@ -304,6 +304,47 @@ def test_malformed_file_fails_the_job_and_defines_no_segment(client, pinpoint) -
     assert header is not None and header["JobStatus"] == "FAILED" and "unrecognized columns" in header["Failures"][0]
 
 
+def test_a_piece_unreadable_part_way_fails_whole_and_changes_nothing(client, pinpoint) -> None:
+    # rows are imported as they are read (a piece is never held whole): one that turns out unreadable after many
+    # rows (invalid UTF-8 beyond the first block the reader decodes) must leave no trace — the endpoints it had
+    # created or changed are as before
+    pinpoint.add_endpoint(APP, "kept", "7", address="before@example.com")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    _put("mixed/part-00000.csv", "User.UserId,ChannelType,Address\n1,EMAIL,one@example.com\n")
+    rows = "".join(f",{user},EMAIL,user{user}@example.com\n" for user in range(100, 1100))
+    head = ("Id,User.UserId,ChannelType,Address\nkept,7,EMAIL,after@example.com\n" + rows).encode()
+    assert len(head) > 3 * 8192  # several of TextIOWrapper's blocks are read (and imported) before the bad byte
+    s3.put_object(Bucket="imports", Key="mixed/part-00001.csv", Body=head + b",3,EMAIL,\xff\xfe@example.com\n")
+    imported_before_failing: list[int] = []
+    original = pinpoint._import_row
+    pinpoint._import_row = lambda *a, **k: imported_before_failing.append(1) or original(*a, **k)
+    job = _import(client, "s3://imports/mixed/", DefineSegment=True, SegmentName="mixed")
+    assert len(imported_before_failing) > 500  # the rollback was really exercised
+    assert (job["JobStatus"], job["TotalPieces"], job["FailedPieces"], job["CompletedPieces"]) == ("COMPLETED", 2, 1, 1)
+    assert job["TotalProcessed"] == 1 and job["TotalFailures"] == 1
+    assert any("part-00001.csv" in f and "utf-8" in f for f in job["Failures"])
+    assert (
+        client.get_endpoint(ApplicationId=APP, EndpointId="kept")["EndpointResponse"]["Address"] == "before@example.com"
+    )
+    assert [e["Id"] for e in pinpoint.endpoints_of_user(APP, "7")] == ["kept"]
+    for user in ("100", "555", "1099"):
+        with pytest.raises(client.exceptions.NotFoundException):
+            client.get_user_endpoints(ApplicationId=APP, UserId=user)
+    one = client.get_user_endpoints(ApplicationId=APP, UserId="1")["EndpointsResponse"]["Item"]
+    assert pinpoint.segment_members(APP, job["Definition"]["SegmentId"]) == {one[0]["Id"]}
+    assert list(pinpoint.apps[APP].endpoints) == ["kept", one[0]["Id"]]  # insertion order as before
+    assert set(pinpoint.apps[APP].by_user) == {"7", "1"}
+
+
+def test_stored_endpoints_cannot_be_changed_through_what_a_read_returns(pinpoint) -> None:
+    pinpoint.add_endpoint(APP, "e1", "1", user_attributes={"Plan": ["gold"]})
+    read = pinpoint.apps[APP].endpoints["e1"]
+    read["User"]["UserAttributes"]["Plan"].append("silver")
+    read["Address"] = "changed@example.com"
+    again = pinpoint.apps[APP].endpoints["e1"]
+    assert again["User"]["UserAttributes"] == {"Plan": ["gold"]} and again["Address"] == "user-1@example.com"
+
+
 def test_json_import_and_updates_of_existing_endpoints(client, pinpoint) -> None:
     pinpoint.add_endpoint(APP, "e1", "1", address="old@example.com")
     lines = [
