@@ -14,8 +14,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,55 +220,80 @@ def test_usage_errors_exit_2() -> None:
 # --------------------------------------------------------------------------- Ctrl-C
 
 
-def _interrupt_when(process: subprocess.Popen[bytes], ready: object, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(ready) and ready():
-            process.send_signal(signal.SIGINT)
-            return
-        if process.poll() is not None:
-            pytest.fail(f"finished before it could be interrupted (exit {process.returncode})")
-        time.sleep(0.05)
-    process.kill()
-    pytest.fail("never reached the point to interrupt")
+class _Running:
+    """A command run as its console script, its stdout and stderr read as they come (a thread per pipe, so a
+    full pipe never blocks it), to be interrupted once it is demonstrably at work. The waits are generous: on a
+    loaded machine the start alone can take many seconds, and only the conditions decide, not the clock."""
 
+    def __init__(self, args: list[str]) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.out: list[bytes] = []
+        self.err: list[bytes] = []
+        self.readers = [
+            threading.Thread(target=self._drain, args=(pipe, sink), daemon=True)
+            for pipe, sink in ((self.process.stdout, self.out), (self.process.stderr, self.err))
+        ]
+        for reader in self.readers:
+            reader.start()
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    @staticmethod
+    def _drain(pipe: Any, sink: list[bytes]) -> None:
+        for line in iter(pipe.readline, b""):
+            sink.append(line)
+
+    def interrupt_when(self, ready: Callable[[], bool], timeout: float = 600) -> None:
+        """Send one SIGINT (one Ctrl-C) as soon as ``ready()``; fail if the command ends first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready():
+                self.process.send_signal(signal.SIGINT)
+                return
+            if self.process.poll() is not None:
+                pytest.fail(f"finished before it could be interrupted (exit {self.process.returncode})")
+            time.sleep(0.02)
+        self.process.kill()
+        pytest.fail(f"not at work after {timeout:.0f} s")
+
+    def finish(self, timeout: float = 300) -> tuple[int, str, str]:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        for reader in self.readers:
+            reader.join(timeout=60)
+        return code, b"".join(self.out).decode(), b"".join(self.err).decode()
 
 
 def test_ctrl_c_in_generate_data_exits_130_with_one_line_and_no_files(tmp_path: Path) -> None:
     out = tmp_path / "bw"
-    process = subprocess.Popen(
-        [*CLI, "generate-data", "--users", "20000", "--interactions", "30000000", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_env(),
-    )
+    run = _Running([*CLI, "generate-data", "--users", "20000", "--interactions", "30000000", "--out", str(out)])
     partial = out / "personalize/train/bingewatch/.interactions.csv.partial"
-    _interrupt_when(process, lambda: partial.exists() and partial.stat().st_size > 1_000_000)
-    stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    lines = [line for line in stderr.decode().splitlines() if line.strip()]
+    # at work: interactions are being written (the other files are complete partials by then)
+    run.interrupt_when(lambda: partial.exists() and partial.stat().st_size > 1_000_000)
+    code, stdout, stderr = run.finish()
+    assert code == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
     # one line for the interrupt; before it only progress lines (one every 10 s when stderr is not a terminal)
-    assert lines[-1] == "contextual-targeting generate-data: interrupted (Ctrl-C)", stderr.decode()
-    assert all(line.startswith("generate-data: ") and " rows" in line for line in lines[:-1]), stderr.decode()
-    assert stdout == b""
+    assert lines[-1] == "contextual-targeting generate-data: interrupted (Ctrl-C)", stderr
+    assert all(line.startswith("generate-data: ") and " rows" in line for line in lines[:-1]), stderr
+    assert stdout == ""
     assert [p for p in out.rglob("*") if p.is_file()] == []  # no file that looks like a data set, no partials
 
 
 def test_ctrl_c_in_demo_exits_130_and_leaves_no_out_folder(built_zips: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [*CLI, "demo", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()
-    )
-    staging = [tmp_path / f".out.demo-{process.pid}"]
-    _interrupt_when(process, lambda: (staging[0] / "logs").exists())
-    stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr.decode()
-    assert stderr.decode().strip().splitlines() == ["contextual-targeting demo: interrupted (Ctrl-C)"]
-    assert "Traceback" not in stdout.decode()
-    assert list(tmp_path.iterdir()) == []  # neither out/ nor its staging folder
+    run = _Running([*CLI, "demo", "--out", str(out)])
+    # at work: the training workflow is running (its states are printed), its functions run on moto's threads
+    # and write their logs into the staging folder — the moment a Ctrl-C must leave nothing behind
+    run.interrupt_when(lambda: any(b"training " in line and "▸".encode() in line for line in run.out))
+    code, stdout, stderr = run.finish()
+    assert code == 130, stdout + stderr
+    assert stderr.strip().splitlines() == ["contextual-targeting demo: interrupted (Ctrl-C)"]
+    assert "Traceback" not in stdout and "OK" not in stdout.splitlines()[-1]
+    # neither out/ nor its staging folder (functions still on moto's threads while it exited wrote nothing here)
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- the demo's progress display

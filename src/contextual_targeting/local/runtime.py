@@ -20,8 +20,10 @@ modules (functions, environment keys, template variables, pattern files, buses, 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -448,9 +450,17 @@ def starts_training(key: str, settings: Settings | None = None) -> bool:
     return matches(rule.pattern(), event)
 
 
+# os.environ and sys.stdout belong to the process, not to a deployment: every in-process function invocation of
+# every LocalDeployment applies its environment and output under this one lock. (Executions of a deployment that
+# has ended can still be running on moto's daemon threads — after a failed test, or Ctrl-C — and used to apply their
+# environment under their own deployment's lock: restoring it popped APPLICATION_ID while another deployment's
+# pinpoint_import_prepare was about to read it.)
+_PROCESS_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` updated with ``env`` for the duration of the block, then restored."""
+    """``os.environ`` updated with ``env`` for the duration of the block, then restored (hold ``_PROCESS_LOCK``)."""
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
@@ -461,6 +471,71 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+class _ThreadRouted(io.TextIOBase):
+    """``sys.stdout`` / ``sys.stderr`` while an in-process function is imported or invoked: what the thread running
+    the function writes goes to that function's log, what any other thread writes goes where it went before.
+
+    ``contextlib.redirect_stdout`` swaps the process's stream for every thread: a function running on one of moto's
+    threads took the demo's own messages into its log, and when the demo ended (or was interrupted) meanwhile, the
+    process was left with a closed file as ``sys.stderr`` ("lost sys.stderr", exit 1 instead of 130). Powertools'
+    Logger binds ``sys.stdout`` when the handler module is imported (and a Logger of a service name seen before
+    reuses the first one's handler): bound to this object, a function's records reach the log of the invocation
+    running now, never a closed file of an earlier deployment. Install and routes change under ``_PROCESS_LOCK``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.fallback: Any = None
+        self.installed = 0
+        self._local = threading.local()
+
+    def push(self, target: TextIO) -> None:
+        if self.installed == 0:
+            self.fallback = getattr(sys, self.name)
+            setattr(sys, self.name, self)
+        self.installed += 1
+        self._local.__dict__.setdefault("stack", []).append(target)
+
+    def pop(self) -> None:
+        self._local.stack.pop()
+        self.installed -= 1
+        if self.installed == 0 and getattr(sys, self.name) is self:
+            setattr(sys, self.name, self.fallback)
+
+    def _target(self) -> Any:
+        stack = self._local.__dict__.get("stack")
+        return stack[-1] if stack else self.fallback
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        target = self._target()
+        if target is not None:
+            with contextlib.suppress(ValueError):  # a log closed under a thread of an ended deployment
+                target.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        target = self._target()
+        if target is not None:
+            with contextlib.suppress(ValueError):
+                target.flush()
+
+    def isatty(self) -> bool:
+        target = self._target()
+        with contextlib.suppress(AttributeError, ValueError):
+            return bool(target.isatty())
+        return False
+
+
+_STDOUT, _STDERR = _ThreadRouted("stdout"), _ThreadRouted("stderr")
+
+
+class DeploymentClosed(RuntimeError):
+    """A function of a LocalDeployment that has ended was invoked (by an execution still running on a thread)."""
 
 
 def _as_delivered(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -513,7 +588,9 @@ class LocalDeployment:
         self.personalize_fit = personalize_fit
         self.specs = workflow_specs(self.settings)
         self._stack = contextlib.ExitStack()
-        self._env_lock = threading.RLock()
+        self._env_lock = _PROCESS_LOCK  # os.environ and sys.stdout are the process's (see _PROCESS_LOCK)
+        self._log_lock = threading.Lock()
+        self._closed = False
         self._router_errors: list[BaseException] = []
         self.handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self.rules: dict[tuple[str, str], RuleSpec] = {}
@@ -536,6 +613,8 @@ class LocalDeployment:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        with self._log_lock:  # from here on no function runs and no log file is created (see _invoker)
+            self._closed = True
         self._stack.close()
 
     def _start(self) -> None:
@@ -658,34 +737,58 @@ class LocalDeployment:
         # function's log, so its JSON lines go there and not onto the demo's console.
         with self._env_lock, _environment(env), self._function_log(function.name):
             handler = load_handler(zip_path)
-
-        def invoke(event: Any, context: Any, _handler: Any = handler, _env: dict[str, str] = env) -> Any:
-            # One process, many functions: each invocation runs with its own function's environment, and what
-            # it prints goes to its own log (as to CloudWatch Logs), not into the demo's progress output.
-            with self._env_lock, self._function_log(function.name), _environment(_env):
-                return _handler(event, context)
-
-        self.handlers[function.arn] = invoke
+        self.handlers[function.arn] = self._invoker(function.name, handler, env)
         self.functions[function.arn] = function
 
+    def _invoker(self, name: str, handler: Callable[[Any, Any], Any], env: Mapping[str, str]) -> Callable[..., Any]:
+        """``handler`` as this deployment invokes it: with its function's environment and its output on its log.
+
+        One process, many functions (and possibly several deployments, one ended but with executions still on
+        moto's threads): each invocation runs under the process-wide lock with its own function's environment, and
+        what it prints goes to its own log (as to CloudWatch Logs), not into the demo's progress output. A
+        function of an ended deployment is not run (``DeploymentClosed``): it must not touch the environment nor
+        write into an output folder that may already be gone."""
+        env = dict(env)
+
+        def invoke(event: Any, context: Any) -> Any:
+            with self._env_lock:
+                if self._closed:
+                    raise DeploymentClosed(f"{name}: the local deployment has ended")
+                with self._function_log(name), _environment(env):
+                    return handler(event, context)
+
+        return invoke
+
     def _log_file(self, name: str) -> TextIO:
-        """``log_dir/<name>.log``, opened once (line-buffered) and closed when the deployment ends."""
+        """``log_dir/<name>.log``, opened once (line-buffered) and closed when the deployment ends; none is created
+        once it has ended (the demo may have removed the folder: nothing must appear in it again)."""
         assert self.log_dir is not None
-        log = self._logs.get(name)
-        if log is None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            log = self._stack.enter_context((self.log_dir / f"{name}.log").open("a", encoding="utf-8", buffering=1))
-            self._logs[name] = log
-        return log
+        with self._log_lock:
+            if self._closed:
+                raise DeploymentClosed(f"{name}: the local deployment has ended")
+            log = self._logs.get(name)
+            if log is None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                log = self._stack.enter_context((self.log_dir / f"{name}.log").open("a", encoding="utf-8", buffering=1))
+                self._logs[name] = log
+            return log
 
     @contextlib.contextmanager
     def _function_log(self, function_name: str) -> Iterator[None]:
+        """This thread's stdout and stderr onto the function's log (see ``_ThreadRouted``; hold ``_env_lock``)."""
         if self.log_dir is None:
             yield
             return
         log = self._log_file(function_name)
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with self._env_lock:
+            _STDOUT.push(log)
+            _STDERR.push(log)
+        try:
             yield
+        finally:
+            with self._env_lock:
+                _STDERR.pop()
+                _STDOUT.pop()
 
     @contextlib.contextmanager
     def _library_logs(self) -> Iterator[None]:
@@ -744,6 +847,8 @@ class LocalDeployment:
             for target in rule.targets:
                 try:
                     invoke(target["Arn"], json.dumps(event))
+                except (KeyboardInterrupt, SystemExit):
+                    raise  # Ctrl-C while an upload's event is delivered on the main thread stops the demo (130)
                 except BaseException as exc:  # surfaced by wait_idle: an event that went nowhere is a failure
                     deployment._router_errors.append(exc)
             return None
