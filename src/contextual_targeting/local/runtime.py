@@ -801,6 +801,15 @@ class LocalDeployment:
 
         handler = logging.StreamHandler(self._log_file("moto"))
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+
+        def with_traceback(record: logging.LogRecord) -> bool:
+            # moto logs "State Task encountered an unhandled exception that lead to a State.Runtime error" from
+            # inside its except block without the exception: attach it, so moto.log shows where it came from
+            if record.exc_info is None and record.levelno >= logging.WARNING and sys.exc_info()[0] is not None:
+                record.exc_info = sys.exc_info()
+            return True
+
+        handler.addFilter(with_traceback)
         moto_logger = logging.getLogger("moto")
         saved = moto_logger.propagate
         moto_logger.addHandler(handler)
