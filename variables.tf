@@ -192,7 +192,7 @@ variable "dashboard_enabled" {
 }
 
 variable "noncurrent_version_retention_days" {
-  description = "Days after which noncurrent object versions expire: in the data bucket under the prefixes the workflows write (work/, batch-output/, segments/, ses/; never train/ or batch/), in the segment import bucket everywhere."
+  description = "Days after which noncurrent object versions expire: in the data bucket under the prefixes the workflows write (work/, batch-output/, segments/, ses/, connect/; never train/ or batch/), in the segment import bucket everywhere."
   type        = number
   default     = 30
 

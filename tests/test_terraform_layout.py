@@ -348,13 +348,14 @@ def test_lifecycle_expires_outputs_and_never_the_users_inputs(storage: dict[str,
     assert variables_of(storage)["work_retention_days"]["default"] == 7
     assert by_id["expire-batch-output"]["expiration"][0]["days"] == "${var.batch_output_retention_days}"
     # older versions of every output expire; the exports and SES files themselves stay current
-    for key in [*outputs, "segments/bingewatch/job/genres-action.csv", "ses/topics/t/members.csv"]:
+    connect_upload = "connect/uploads/genres-action/0123456789abcdef/part-00000.csv"  # replaced by each version
+    for key in [*outputs, "segments/bingewatch/job/genres-action.csv", "ses/topics/t/members.csv", connect_upload]:
         noncurrent = [r for r in deleting if key.startswith(_prefix(r)) and r.get("noncurrent_version_expiration")]
         assert noncurrent, key
         assert noncurrent[0]["noncurrent_version_expiration"][0]["noncurrent_days"] == (
             "${var.noncurrent_version_retention_days}"
         )
-    assert not any("days" in r.get("expiration", [{}])[0] for r in deleting if _prefix(r) in ("segments/", "ses/"))
+    assert not any("days" in r.get("expiration", [{}])[0] for r in deleting if _prefix(r) in ("segments/", "ses/", "connect/"))
     assert by_id["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
     segment_rules = resources(storage)[("aws_s3_bucket_lifecycle_configuration", "segments")]["rule"]
     for rule in segment_rules:

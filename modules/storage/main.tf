@@ -267,8 +267,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
-  # Older versions of everything the workflows write expire (exports and the SES destination's files themselves
-  # stay current), and delete markers no noncurrent version is left behind are removed. S3 does not allow
+  # Older versions of everything the workflows write expire (exports and the SES and Connect destinations' files
+  # themselves stay current), and delete markers no noncurrent version is left behind are removed. S3 does not allow
   # expired_object_delete_marker in a rule that expires by days, hence separate rules from the two above.
   rule {
     id     = "noncurrent-segments"
@@ -293,6 +293,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
 
     filter {
       prefix = "ses/"
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
+
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  rule {
+    id     = "noncurrent-connect"
+    status = "Enabled"
+
+    filter {
+      prefix = "connect/"
     }
 
     noncurrent_version_expiration {
