@@ -277,3 +277,43 @@ def test_a_users_dataset_without_a_mapped_column_fails_with_a_clear_message(work
 
 def test_the_job_summary_is_ignored(workflow: Workflow) -> None:
     assert workflow.deliver(f"segments/{DG}/{JOB}/_summary.json", "{}") is None
+
+
+def test_two_versions_arriving_together_are_applied_one_at_a_time_never_mixed(workflow: Workflow) -> None:
+    """Two runs' exports of the same segment at once: the second execution waits for the definition's lock
+    (SegmentBusy, retried), so the definition ends selecting exactly one version's members, never a mix."""
+    from contextual_targeting.local import sfn_lambda
+
+    segment = "genres-action--job-1"
+    versions = {"run-1": ids(0, 1, 2, 3), "run-2": ids(2, 3, 4, 5, 6)}
+    before = len(sfn_lambda.invocations)
+    started = [
+        workflow.deliver(f"segments/{DG}/{run}/{segment}.csv", "USER_ID\n" + "\n".join(members) + "\n")
+        for run, members in versions.items()
+    ]
+    results = [wait_for_execution(workflow.sfn, s["executionArn"], timeout=60) for s in started if s]
+    assert [r["status"] for r in results] == ["SUCCEEDED", "SUCCEEDED"]
+    prepares = [p for name, p in sfn_lambda.invocations[before:] if name.endswith("connect-segment-prepare")]
+    assert len([p for p in prepares if not p.get("release")]) > 2  # one execution waited (SegmentBusy)
+    assert list(workflow.cp.segment_definitions(DOMAIN)) == [name_of(segment)]
+    reachable = {run: set(members) - {"u05"} for run, members in versions.items()}  # u05 has no e-mail address
+    assert workflow.membership(name_of(segment)) in (reachable["run-1"], reachable["run-2"])
+    assert not list(workflow.s3.list_objects_v2(Bucket=BUCKET, Prefix="connect/locks/").get("Contents", []))
+
+
+def test_an_older_export_served_after_a_newer_one_changes_nothing(workflow: Workflow) -> None:
+    """Runs waiting for the lock may be served out of order: the older export is superseded, never applied."""
+    import time
+
+    segment = "genres-action--job-1"
+    old_key = f"segments/{DG}/run-1/{segment}.csv"
+    old_etag = workflow.s3.put_object(Bucket=BUCKET, Key=old_key, Body=b"USER_ID\nu00\nu01\n")["ETag"].strip('"')
+    time.sleep(1.1)  # S3 LastModified has a one-second resolution
+    assert workflow.export(segment, ids(6, 7), job="run-2")["status"] == "SUCCEEDED"
+    workflow.notifications()
+    started = workflow.start(s3_object_created(BUCKET, old_key, old_etag), FakeContext("ct-connect-destination-start"))
+    assert wait_for_execution(workflow.sfn, started["executionArn"])["status"] == "SUCCEEDED"
+    assert workflow.membership(name_of(segment)) == set(ids(6, 7))
+    ((_, message),) = workflow.notifications()
+    assert message["outcome"].startswith("superseded")
+    assert "job run-2" in workflow.cp.segment_definitions(DOMAIN)[name_of(segment)]["Description"]

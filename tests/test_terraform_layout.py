@@ -355,7 +355,9 @@ def test_lifecycle_expires_outputs_and_never_the_users_inputs(storage: dict[str,
         assert noncurrent[0]["noncurrent_version_expiration"][0]["noncurrent_days"] == (
             "${var.noncurrent_version_retention_days}"
         )
-    assert not any("days" in r.get("expiration", [{}])[0] for r in deleting if _prefix(r) in ("segments/", "ses/", "connect/"))
+    assert not any(
+        "days" in r.get("expiration", [{}])[0] for r in deleting if _prefix(r) in ("segments/", "ses/", "connect/")
+    )
     assert by_id["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 1
     segment_rules = resources(storage)[("aws_s3_bucket_lifecycle_configuration", "segments")]["rule"]
     for rule in segment_rules:

@@ -3,11 +3,12 @@
 Input (from the state machine): ``{"bucket", "key", "etag", "owner"}`` — the S3 object that started the execution
 and the execution id. ``segments/<dataset group>/<job>/<segment>.csv`` → checks the export's header (before touching
 Customer Profiles), takes the definition's lock for the execution (``SegmentBusy`` while another execution holds
-it), reads the live segment definition and returns (no user data)::
+it), reads the live segment definition (an export older than the one it stands for is ``superseded``) and returns
+(no user data)::
 
-    {"action": "import" | "unchanged", "definition_name", "definition_arn", "definition_exists", "display_name",
-     "description", "slot", "slot_attribute", "token", "previous_token", "segment_groups", "fields", "unique_key",
-     "segment_name", "dataset_group", "job_name", "export_key"}
+    {"action": "import" | "unchanged" | "superseded", "definition_name", "definition_arn", "definition_exists",
+     "display_name", "description", "slot", "slot_attribute", "token", "previous_token", "segment_groups", "fields",
+     "unique_key", "segment_name", "dataset_group", "job_name", "export_key"}
 
 Anything else (the job summary) → ``{"action": "ignore", "reason"}``. ``{"release": true, "bucket", "owner",
 "definition_name"}`` releases the lock if ``owner`` holds it → ``{"released": bool}``.
@@ -19,6 +20,7 @@ Errors: ``InputInvalid``, ``MappingInvalid``; ``SegmentBusy`` is retried by the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
@@ -68,6 +70,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     name = connect_profiles.definition_name(export)
     ttl = int(os.environ.get("LOCK_TTL_SECONDS", "43200"))
     connect_profiles.acquire(_client("s3"), event["bucket"], prefix, name, event["owner"], ttl)
+    head = _client("s3").head_object(Bucket=event["bucket"], Key=export.key)
+    exported_at = head["LastModified"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     arn = str(context.invoked_function_arn).split(":")  # arn:<partition>:lambda:<region>:<account>:function:<name>
     prepared = connect_profiles.prepare(
         _client("customer-profiles"),
@@ -78,6 +82,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         region=arn[3],
         account=arn[4],
         partition=arn[1],
+        exported_at=exported_at,
     )
     result = {
         **prepared,

@@ -72,6 +72,7 @@ STANDARD_FIELDS = (
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _COLUMN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_EXPORTED = re.compile(r"exported (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\)")
 
 
 class InputInvalid(Exception):
@@ -219,8 +220,13 @@ def prepare(
     region: str,
     account: str,
     partition: str = "aws",
+    exported_at: str = "",
 ) -> dict[str, Any]:
-    """What this execution does for the export (see the module docstring); no user data in the answer."""
+    """What this execution does for the export (see the module docstring); no user data in the answer.
+
+    ``exported_at`` (the export's S3 LastModified, ISO 8601 UTC) is recorded in the definition's description; an
+    export older than the one the live definition stands for is ``superseded`` (two runs' exports waiting for the
+    lock may be served out of order: the older one never replaces the newer)."""
     name = definition_name(export)
     token = version_token(export, etag, mapping)
     try:
@@ -233,9 +239,12 @@ def prepare(
             f"segment definition {name} exists in domain {domain} and was not created by this solution: rename or "
             "delete it"
         )
+    live_exported = _EXPORTED.search(str(live.get("Description", ""))) if live else None
     action = "unchanged" if selected and selected[1] == token else "import"
+    if action == "import" and live_exported and exported_at and exported_at < live_exported.group(1):
+        action = "superseded"
     slot = "b" if selected and selected[0] == "a" else "a"
-    if action == "unchanged":
+    if action != "import":
         slot = selected[0]  # type: ignore[index]
     attr = slot_attribute(name, slot)
     return {
@@ -246,7 +255,7 @@ def prepare(
         "display_name": export.segment_name[:255],
         "description": (
             f"{DESCRIPTION_PREFIX} {export.segment_name} (dataset group {export.dataset_group}, job "
-            f"{export.job_name}, version {token})"
+            f"{export.job_name}, version {token}, exported {exported_at or 'unknown'})"
         )[:4000],
         "slot": slot,
         "slot_attribute": attr,
