@@ -112,6 +112,21 @@ def test_the_join_writes_exactly_the_members_with_a_contact_field_in_parts_below
     ]
 
 
+def test_ids_that_differ_only_by_spaces_are_two_users(tmp_path: Path) -> None:
+    """' 1' and '1' are different users in Personalize: the join never trims an id."""
+    (tmp_path / "train/movies").mkdir(parents=True)
+    (tmp_path / "train/movies/users.csv").write_text(
+        "USER_ID,GENDER,E_MAIL,AGE\n1,Male,one@example.com,40\n 1,Female,space-one@example.com,41\n"
+    )
+    (tmp_path / "segments/movies/job-1").mkdir(parents=True)
+    (tmp_path / "segments/movies/job-1/genres-action--job-1.csv").write_text("USER_ID\n 1\n")
+    storage = LocalStorage(tmp_path)
+    result = cp.build_profiles(storage, export(), MAPPING, "tok1")
+    rows = [row for part in read_parts(storage, result["parts"]) for row in part[1:]]
+    assert rows == [[" 1", "space-one@example.com", "Female", "41", "tok1"]]
+    assert result["counts"]["duplicate_user_rows"] == 0
+
+
 def test_a_users_dataset_without_a_mapped_column_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "train/movies").mkdir(parents=True)
     (tmp_path / "train/movies/users.csv").write_text("USER_ID,E_MAIL\nu1,a@example.com\n")

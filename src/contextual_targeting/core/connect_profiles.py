@@ -301,7 +301,7 @@ def iter_users(storage: Storage, keys: Iterable[str], columns: list[str]) -> Ite
                 width = max([id_at, *at])
                 for row in reader:
                     if len(row) > width:
-                        yield row[id_at].strip(), [row[i].strip() for i in at]
+                        yield row[id_at], [row[i].strip() for i in at]  # the id exactly as Personalize has it
             except UnicodeDecodeError:  # the decoder reads ahead: find the line itself
                 raise InputInvalid(not_utf8(f"users dataset {storage.url(key)}", storage.open_read(key))) from None
             except csv.Error as error:
