@@ -13,6 +13,7 @@ from contextual_targeting.datagen import Sizes, generate
 from contextual_targeting.model.affinity import AffinityModel, ModelParams
 from contextual_targeting.model.data import load_dataset
 from contextual_targeting.model.evaluation import evaluate, holdout_cutoff, read_queries
+from contextual_targeting.model.features import FEATURES
 from contextual_targeting.model.metrics import auc, precision_recall_at_k, ranking
 
 METHODS = {"model", "random", "most_active", "past_matching_count", "past_matching_share", "recent_matching"}
@@ -107,7 +108,9 @@ def test_json_shape_and_plot(tmp_path):
         == 0
     )
     result = json.loads(out.read_text())
-    assert set(result) == {"k", "cutoff", "queries", "methods"}
+    assert set(result) == {"k", "cutoff", "queries", "methods", "model"}
+    assert set(result["model"]["feature_weights"]) == set(FEATURES)
+    assert result["model"]["learner"].startswith("fixed weights")  # 8 training interactions: nothing to learn from
     assert result["k"] == 100 and isinstance(result["cutoff"], int)
     assert [q["query"] for q in result["queries"]] == ['ITEMS.genres = "a"', 'ITEMS.GENRES = "b"']
     for entry in result["queries"]:

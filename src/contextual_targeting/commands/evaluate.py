@@ -54,11 +54,18 @@ def register(subparsers: Any) -> None:
     )
     split = parser.add_mutually_exclusive_group()
     split.add_argument(
+        "--holdout-fraction",
         "--holdout",
+        dest="holdout",
         type=float,
-        help=f"fraction of interactions (the most recent) held out for testing (default {DEFAULT_HOLDOUT})",
+        help=f"fraction of interactions (the most recent) held out for testing; the model learns to predict a "
+        f"period of the same share of its training data (default {DEFAULT_HOLDOUT})",
     )
-    split.add_argument("--cutoff", type=int, help="split at this epoch second instead (train < cutoff ≤ test)")
+    split.add_argument(
+        "--cutoff",
+        type=int,
+        help="split at this epoch second instead (train < cutoff ≤ test); the model's horizon stays the default",
+    )
     parser.add_argument("--json", type=Path, help="write the results as JSON to this file")
     parser.add_argument("--plot", type=Path, help="draw precision@K vs K per method to this PNG")
     parser.add_argument("--seed", type=int, default=0, help="seed for the model, the random baseline and tie-breaks")
@@ -232,6 +239,15 @@ def run(args: argparse.Namespace) -> int:
         f"{info['test_interactions']}  candidates: {info['candidates']}  queries: {info['queries_evaluated']}/"
         f"{len(queries)}  recent_matching half-life: {info['recent_matching_half_life_days']} days"
     )
+    model = info.get("model", {})
+    if model:
+        importance = sorted(model["feature_importance"].items(), key=lambda kv: -kv[1])
+        print(
+            f"model: {model['learner']}, horizon {model['horizon_days']:g} days, {model['inner_periods']} inner "
+            f"periods, {model['training_examples']} examples"
+            + ("; loss without each group: " if importance else "")
+            + ", ".join(f"{name} +{value:.4f}" for name, value in importance)
+        )
     print(format_queries(result))
     print()
     print(format_table(result))

@@ -1,56 +1,65 @@
-"""The local Item-Attribute-Affinity model: implicit-feedback ALS factors inside a rate × share estimate.
+"""The local Item-Attribute-Affinity model: a ranker learned per dataset on an inner temporal split.
 
-The question a segment answers is "who will interact with an item matching the query soon?". For a user u and the
-set M of items matching the query, the model estimates
+The question a segment answers is "who will interact with an item matching the query soon?". Instead of one fixed
+formula, the model learns from the data how much recency, activity, the user's own matching history and the
+collaborative signal matter:
 
-    score(u, M) = rate(u) × share(u, M)
+1. **Horizon.** The data's last ``horizon_fraction`` of interactions (by time) defines the horizon H: the period
+   the model learns to predict (``evaluate`` sets it to its holdout fraction).
+2. **Inner split.** For ``windows`` consecutive periods of length H that end at the data's last timestamp, the
+   features are computed from the interactions *before* each period (``features.UserHistory``: counts decayed at
+   several half-lives, horizons since the last interaction and the last matching one, smoothed shares, ALS
+   affinity) and the label is "interacted with a matching item during the period".
+3. **Training queries.** One query per attribute value that covers at least ``min_query_share`` of the
+   interactions (e.g. every genre), the ``max_training_queries`` broadest: one model for all queries, the query
+   enters through the features. Users are subsampled (seeded) to at most ``max_examples`` examples.
+4. **Learner.** L2-regularised logistic regression on standardised features (``ranker``); chosen by measurement
+   against a gradient-boosted alternative (docs/benchmarks.md). Too few positive or negative examples (tiny or
+   timestamp-less data) fall back to fixed weights: decayed activity × decayed smoothed share.
+5. **Scoring.** The same features at the data's last timestamp, over all interactions; users ranked by the
+   predicted probability. Users without interactions are never ranked.
 
-- ``rate(u)``: how many interactions u makes per day — training interactions divided by the days since u was first
-  seen (at least ``min_span_days``), or (``rate="decayed"``) the recency-weighted interaction count;
-- ``share(u, M)``: the fraction of u's interactions that go to M, smoothed towards a prior with
-  ``prior_strength`` pseudo-interactions: ``(c(u, M) + s · prior(u, M)) / (c(u) + s)``, where ``c`` are the
-  (EVENT_VALUE- and optionally recency-weighted) interaction confidences;
-- ``prior(u, M)`` mixes the collaborative estimate from ``implicit``'s ALS factors — the user's predicted preference
-  over matching items relative to all items, ``u · Σ_{i∈M} w_i v_i / u · Σ_i w_i v_i`` with ``w_i`` = popularity^p —
-  with the global share of M (``collaborative_weight``).
-
-For a Poisson process the probability of at least one matching interaction in the next window, 1 - exp(-T·score),
-is increasing in the score, so ranking by the score ranks by that probability. Light users get the collaborative
-prior, heavy users their own history. Users without training interactions are never ranked. Deterministic: ALS is
-seeded (``random_state``) and solves each row independently, so the thread count does not change the result.
-
-The defaults were chosen with ``contextual-targeting evaluate`` on generated data (docs/benchmarks.md).
+Collaborative affinity: ``implicit``'s ALS, fitted on the interactions before the earliest inner period (so the
+inner features never see their labels) and refitted, warm-started, for ``refit_iterations`` on all interactions for
+scoring. A user's estimated share of interactions with M is ``u · Σ_{i∈M} w_i v_i / u · Σ_i w_i v_i`` with
+``w_i`` = popularity^``popularity_power``. Deterministic: user sampling and ALS are seeded, ALS solves each row
+independently (the thread count does not change the result), the learner is exact.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from contextual_targeting.model import features as feat
 from contextual_targeting.model.data import Dataset, dataset_from_rows
 from contextual_targeting.model.query import matching_items
+from contextual_targeting.model.ranker import GlmRanker, fit_glm, group_importance
 
 DAY = 86400.0
+MIN_CLASS_EXAMPLES = 20
 
 
 @dataclass
 class ModelParams:
+    horizon_fraction: float = 0.05
+    windows: int = 3
+    max_training_queries: int = 24
+    min_query_share: float = 0.01
+    max_examples: int = 1_000_000
+    l2: float = 1.0
+    link: str = "cloglog"
     factors: int = 32
     iterations: int = 8
+    refit_iterations: int = 2
     regularization: float = 0.05
     alpha: float = 2.0
-    half_life_days: float | None = None  # recency weighting of the confidences (None = off)
-    use_event_value: bool = False  # EVENT_VALUE as a confidence multiplier (did not help on generated data)
     popularity_power: float = 0.5
-    prior_strength: float = 10.0
-    rate: str = "since_first"  # or "decayed": the recency-weighted interaction count
-    min_span_days: float = 7.0
-    collaborative_weight: float = 0.3
+    collaborative: bool = True
     seed: int = 0
     num_threads: int = 0  # 0 = all cores; ALS results do not depend on it (each row is solved independently)
 
@@ -69,21 +78,81 @@ def user_item_matrix(
     return matrix
 
 
-def recency_weight(timestamp: np.ndarray, reference: float, half_life_days: float | None) -> np.ndarray:
-    if half_life_days is None or not math.isfinite(half_life_days):
-        return np.ones(timestamp.shape[0], dtype=np.float32)
-    age_days = np.maximum(reference - timestamp.astype(np.float64), 0.0) / DAY
-    return np.exp2(-age_days / half_life_days).astype(np.float32)
+def horizon_start(timestamp: np.ndarray, fraction: float) -> int | None:
+    """The timestamp leaving about ``fraction`` of the interactions at or after it; None without two distinct times."""
+    if timestamp.size < 2:
+        return None
+    ordered = np.sort(timestamp)
+    if ordered[0] == ordered[-1]:
+        return None
+    index = int(np.clip(round(ordered.shape[0] * (1.0 - fraction)), 1, ordered.shape[0] - 1))
+    start = int(ordered[index])
+    if start <= ordered[0]:
+        start = int(ordered[ordered > ordered[0]][0])
+    return start
 
 
-def value_weight(value: np.ndarray) -> np.ndarray:
-    """EVENT_VALUE as a confidence multiplier: ratings are rescaled to (0.5, 1.5]; constant values give 1."""
-    if value.size == 0:
-        return value.astype(np.float32)
-    low, high = float(value.min()), float(value.max())
-    if not high > low:
-        return np.ones(value.shape[0], dtype=np.float32)
-    return (0.5 + (value - low) / (high - low)).astype(np.float32)
+def inner_periods(
+    timestamp: np.ndarray, start: float | None, horizon: float, windows: int
+) -> list[tuple[float, float]]:
+    """[start, end) of up to ``windows`` periods of one horizon, latest first; the latest reaches the data's end.
+
+    A period is kept only if some interaction lies before it (features need a history).
+    """
+    if start is None or timestamp.size == 0:
+        return []
+    earliest = float(timestamp.min())
+    periods = []
+    for k in range(max(windows, 1)):
+        period_start = start - k * horizon
+        if period_start <= earliest:
+            break
+        periods.append((period_start, np.inf if k == 0 else period_start + horizon))
+    return periods
+
+
+def training_queries(dataset: Dataset, max_queries: int, min_share: float) -> list[tuple[str, np.ndarray]]:
+    """(``field=value``, item mask) for the attribute values with the largest interaction share (≥ ``min_share``)."""
+    popularity = np.bincount(dataset.interactions.item, minlength=dataset.n_items).astype(np.float64)
+    total = max(float(popularity.sum()), 1.0)
+    found: list[tuple[float, str, str, int]] = []
+    for name, (vocabulary, matrix) in sorted(dataset.attributes.fields.items()):
+        shares = (popularity @ matrix) / total
+        for value, column in vocabulary.items():
+            found.append((float(shares[column]), name, value, column))
+    found.sort(key=lambda entry: (-entry[0], entry[1], entry[2]))
+    chosen = [entry for entry in found if min_share <= entry[0] < 1.0][:max_queries]
+    if not chosen:  # tiny data: the broadest values that are not everything
+        chosen = [entry for entry in found if 0.0 < entry[0] < 1.0][:max_queries]
+    out = []
+    for _, name, value, column in chosen:
+        matrix = dataset.attributes.fields[name][1]
+        mask = np.zeros(dataset.n_items, dtype=bool)
+        mask[matrix.indices[matrix.indptr[column] : matrix.indptr[column + 1]]] = True
+        out.append((f"{name}={value}", mask))
+    return out
+
+
+def prior_ranker() -> GlmRanker:
+    """Fixed weights when there is nothing to learn from: log decayed activity + log decayed smoothed share."""
+    weights = np.zeros(len(feat.FEATURES))
+    weights[feat.FEATURES.index(f"log_interactions_hl{feat.QUERY_SHARE_HALF_LIFE:g}")] = 1.0
+    weights[feat.FEATURES.index(f"log_matching_share_hl{feat.QUERY_SHARE_HALF_LIFE:g}")] = 1.0
+    return GlmRanker(np.zeros(len(weights)), np.ones(len(weights)), weights, 0.0)
+
+
+class _Collaborative:
+    """ALS share estimate for the users ``rows`` of a factor matrix (a UserHistory's ``collaborative``)."""
+
+    def __init__(self, user_factors: np.ndarray, item_factors: np.ndarray, item_weight: np.ndarray) -> None:
+        self.user_factors = user_factors
+        self.item_factors = item_factors
+        self.item_weight = item_weight
+        self.total = np.maximum(user_factors @ (item_weight @ item_factors), 1e-9)
+
+    def __call__(self, mask: np.ndarray) -> np.ndarray:
+        weights = np.where(mask, self.item_weight, 0.0).astype(np.float32)
+        return np.maximum(self.user_factors @ (weights @ self.item_factors), 0.0) / self.total
 
 
 class AffinityModel:
@@ -92,42 +161,24 @@ class AffinityModel:
     def __init__(self, params: ModelParams | None = None) -> None:
         self.params = params or ModelParams()
         self.dataset: Dataset | None = None
+        self.history: feat.UserHistory | None = None
+        self.ranker: GlmRanker = prior_ranker()
         self.user_factors: np.ndarray | None = None
         self.item_factors: np.ndarray | None = None
-        self.confidence: sp.csr_matrix | None = None
-        self.item_weight: np.ndarray | None = None
-        self.active_users: np.ndarray | None = None
+        self.info: dict[str, Any] = {}
+        self.importance: dict[str, float] = {}
 
     # --- training ---------------------------------------------------------------------------------------------
 
-    def fit(self, dataset: Dataset) -> AffinityModel:
+    def _als(self, user: np.ndarray, item: np.ndarray, shape: tuple[int, int], warm: Any) -> tuple[Any, np.ndarray]:
+        """ALS on the interaction counts; ``warm``: an earlier fit to continue for ``refit_iterations``."""
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
         params = self.params
-        inter = dataset.interactions
-        self.dataset = dataset
-        reference = float(inter.timestamp.max()) if len(inter) else 0.0
-        weight = recency_weight(inter.timestamp, reference, params.half_life_days)
-        if params.use_event_value:
-            weight = weight * value_weight(inter.value)
-        confidence = user_item_matrix(inter.user, inter.item, weight, dataset.n_users, dataset.n_items)
-        self.confidence = confidence
-        self.active_users = np.diff(confidence.indptr) > 0
-        self.user_total: np.ndarray = np.asarray(confidence.sum(axis=1)).ravel()
-        if params.rate == "since_first":
-            first = np.full(dataset.n_users, reference, dtype=np.float64)
-            np.minimum.at(first, inter.user, inter.timestamp.astype(np.float64))
-            counts = np.bincount(inter.user, minlength=dataset.n_users).astype(np.float64)
-            span = np.maximum((reference - first) / DAY, params.min_span_days)
-            self.user_rate: np.ndarray = counts / span
-        else:
-            self.user_rate = self.user_total.astype(np.float64)
-        popularity = np.asarray(confidence.sum(axis=0)).ravel()
-        self.item_weight = np.power(popularity, params.popularity_power, dtype=np.float64).astype(np.float32)
-
+        confidence = user_item_matrix(user, item, np.ones(user.shape[0], np.float32), *shape)
         with threadpool_limits(1, "blas"):  # implicit runs its own threads; a BLAS pool on top only slows it
-            als = AlternatingLeastSquares(
+            als = warm or AlternatingLeastSquares(
                 factors=params.factors,
                 regularization=params.regularization,
                 alpha=params.alpha,
@@ -136,29 +187,113 @@ class AffinityModel:
                 num_threads=params.num_threads,
                 calculate_training_loss=False,
             )
+            als.iterations = params.iterations if warm is None else params.refit_iterations
             als.fit(confidence, show_progress=False)
-        self.user_factors = np.asarray(als.user_factors, dtype=np.float32)
-        self.item_factors = np.asarray(als.item_factors, dtype=np.float32)
-        self.collaborative_total = np.maximum(self.user_factors @ (self.item_weight @ self.item_factors), 1e-9)
+        popularity = np.asarray(confidence.sum(axis=0)).ravel()
+        item_weight = np.power(popularity, params.popularity_power, dtype=np.float64).astype(np.float32)
+        return als, item_weight
+
+    def fit(self, dataset: Dataset) -> AffinityModel:
+        params = self.params
+        inter = dataset.interactions
+        self.dataset = dataset
+        n_users, n_items = dataset.n_users, dataset.n_items
+        reference = float(inter.timestamp.max()) if len(inter) else 0.0
+        start = horizon_start(inter.timestamp, params.horizon_fraction) if len(inter) else None
+        horizon = max(reference - start, 1.0) if start is not None else DAY
+        periods = inner_periods(inter.timestamp, start, horizon, params.windows)
+
+        als = item_weight = None
+        if params.collaborative and len(inter):
+            early = inter.timestamp < (periods[-1][0] if periods else reference + 1.0)
+            if early.any():  # ALS before the earliest inner period: the inner features never see their labels
+                als, item_weight = self._als(inter.user[early], inter.item[early], (n_users, n_items), None)
+        inner = None
+        if als is not None and item_weight is not None:
+            inner = (np.array(als.user_factors, dtype=np.float32), np.array(als.item_factors, dtype=np.float32))
+
+        queries = training_queries(dataset, params.max_training_queries, params.min_query_share)
+        x, y = self._examples(dataset, periods, horizon, [mask for _, mask in queries], inner, item_weight)
+        positives = int(y.sum())
+        learned = positives >= MIN_CLASS_EXAMPLES and y.shape[0] - positives >= MIN_CLASS_EXAMPLES
+        self.ranker = fit_glm(x, y, l2=params.l2, link=params.link) if learned else prior_ranker()
+        if learned:
+            groups = {name: [feat.FEATURES.index(f) for f in names] for name, names in feat.GROUPS.items()}
+            found = group_importance(x, y, groups, l2=params.l2, link=params.link, seed=params.seed)
+            self.importance = {name: round(value, 6) for name, value in found.items()}
+        self.info = {
+            "learner": f"glm-{params.link}" if learned else "fixed weights (too few inner examples)",
+            "horizon_days": round(horizon / DAY, 3),
+            "inner_periods": len(periods),
+            "training_queries": [name for name, _ in queries],
+            "training_examples": int(y.shape[0]),
+            "training_positives": positives,
+        }
+        del x, y
+
+        collaborative = None
+        if als is not None:  # warm-started refit on everything, for scoring
+            als, item_weight = self._als(inter.user, inter.item, (n_users, n_items), als)
+            self.user_factors = np.asarray(als.user_factors, dtype=np.float32)
+            self.item_factors = np.asarray(als.item_factors, dtype=np.float32)
+            collaborative = _Collaborative(self.user_factors, self.item_factors, item_weight)
+        self.history = feat.UserHistory(
+            inter.user, inter.item, inter.timestamp, n_users, n_items, reference + 1.0, horizon, collaborative
+        )
         return self
+
+    def _examples(
+        self,
+        dataset: Dataset,
+        periods: list[tuple[float, float]],
+        horizon: float,
+        masks: list[np.ndarray],
+        factors: tuple[np.ndarray, np.ndarray] | None,
+        item_weight: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-split examples: features before each period, label = a matching interaction during it."""
+        inter = dataset.interactions
+        n_users, n_items = dataset.n_users, dataset.n_items
+        if not periods or not masks:
+            return np.empty((0, len(feat.FEATURES)), np.float32), np.empty(0, bool)
+        eligible = np.flatnonzero(np.bincount(inter.user[inter.timestamp < periods[0][0]], minlength=n_users) > 0)
+        n_sample = int(min(eligible.shape[0], max(self.params.max_examples // (len(masks) * len(periods)), 1)))
+        sample = eligible
+        if n_sample < eligible.shape[0]:
+            sample = np.sort(np.random.default_rng(self.params.seed).choice(eligible, n_sample, replace=False))
+        code = np.full(n_users, -1, dtype=np.int64)
+        code[sample] = np.arange(sample.shape[0])
+        keep = code[inter.user] >= 0
+        user, item, time = code[inter.user[keep]], inter.item[keep], inter.timestamp[keep]
+        collaborative = None
+        if factors is not None and item_weight is not None:
+            collaborative = _Collaborative(factors[0][sample], factors[1], item_weight)
+        x_parts: list[np.ndarray] = []
+        y_parts: list[np.ndarray] = []
+        for period_start, period_end in periods:
+            before = time < period_start
+            during = (time >= period_start) & (time < period_end)
+            history = feat.UserHistory(
+                user[before], item[before], time[before], sample.shape[0], n_items, period_start, horizon, collaborative
+            )
+            future = user_item_matrix(user[during], item[during], np.ones(int(during.sum())), sample.shape[0], n_items)
+            rows = np.flatnonzero(history.active)
+            for mask in masks:
+                x_parts.append(history.features(mask, rows))
+                y_parts.append((future @ mask.astype(np.float32))[rows] > 0)
+        return np.vstack(x_parts), np.concatenate(y_parts)
+
+    def feature_weights(self) -> dict[str, float]:
+        """The learned change in η (the link's scale) per standard deviation of each feature."""
+        return {name: round(float(w), 6) for name, w in zip(feat.FEATURES, self.ranker.weights, strict=True)}
 
     # --- queries ----------------------------------------------------------------------------------------------
 
     def scores(self, mask: np.ndarray) -> np.ndarray:
         """Affinity of every user in the dataset's index to the items in ``mask`` (higher = more likely)."""
-        assert self.user_factors is not None and self.item_factors is not None
-        assert self.confidence is not None and self.item_weight is not None and self.active_users is not None
-        weights = np.where(mask, self.item_weight, 0.0).astype(np.float32)
-        collaborative = np.maximum(self.user_factors @ (weights @ self.item_factors), 0.0)
-        share_prior = np.minimum(collaborative / self.collaborative_total, 1.0)
-        global_share = float(weights.sum() / max(float(self.item_weight.sum()), 1e-12))
-        cw = self.params.collaborative_weight
-        share_prior = cw * share_prior + (1.0 - cw) * global_share
-        matching = self.confidence @ mask.astype(np.float32)
-        strength = self.params.prior_strength
-        share = (matching + strength * share_prior) / (self.user_total + strength)
-        score = self.user_rate * share
-        return np.where(self.active_users, score, -np.inf)
+        assert self.history is not None
+        score = self.ranker.decision(self.history.features(mask))
+        return np.where(self.history.active, score, -np.inf)
 
     def query_scores(self, expression: str) -> np.ndarray:
         assert self.dataset is not None
@@ -177,6 +312,9 @@ class AffinityModel:
         order = top_k(score, num_results)
         order = order[np.isfinite(score[order])]
         return [str(u) for u in self.dataset.user_ids[order]]
+
+
+Scorer = Callable[[np.ndarray], np.ndarray]
 
 
 def top_k(score: np.ndarray, k: int) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Segment-quality evaluation: temporal split, ground truth per query, the model against simple baselines.
 
 - Split: one global cutoff (``--cutoff`` epoch seconds, or the timestamp leaving ``holdout`` of the interactions
-  after it). Training = interactions strictly before the cutoff; the model and every baseline see only those.
+  after it). Training = interactions strictly before the cutoff; the model and every baseline see only those. The
+  model's own inner split uses the same fraction (``ModelParams.horizon_fraction``) of the training interactions.
 - Candidates: users with at least one training interaction. Ground truth for a query: the candidates with at least
   one interaction with a matching item at or after the cutoff.
 - Metrics per query over the candidates: precision@K, recall@K, AUC; method figures are means over the queries
@@ -245,7 +246,13 @@ class EvaluationResult:
     info: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {"k": self.k, "cutoff": self.cutoff, "queries": self.queries, "methods": self.methods}
+        return {
+            "k": self.k,
+            "cutoff": self.cutoff,
+            "queries": self.queries,
+            "methods": self.methods,
+            "model": self.info.get("model", {}),
+        }
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -271,7 +278,7 @@ def evaluate(
     truth = GroundTruth(dataset, train, cutoff, seed)
     masks = [matching_items(dataset.attributes, parse_query(q)) for q in queries]
 
-    params = params or ModelParams(seed=seed)
+    params = params or ModelParams(seed=seed, horizon_fraction=holdout or DEFAULT_HOLDOUT)
     model = model_factory(params).fit(train)
     half_life = choose_half_life(train, masks, k, seed, holdout or DEFAULT_HOLDOUT)
     baselines = Baselines(train, float(cutoff), seed, half_life)
@@ -318,6 +325,7 @@ def evaluate(
         "test_interactions": int(len(dataset.interactions) - len(train.interactions)),
         "queries_evaluated": evaluated,
         "recent_matching_half_life_days": half_life,
+        "model": {**model.info, "feature_weights": model.feature_weights(), "feature_importance": model.importance},
     }
     return EvaluationResult(k, int(cutoff), per_query, methods, curves, curve_ks, info)
 
