@@ -13,7 +13,7 @@ from contextual_targeting.model import affinity, features
 from contextual_targeting.model.affinity import AffinityModel, ModelParams, inner_periods
 from contextual_targeting.model.data import load_dataset
 from contextual_targeting.model.evaluation import default_queries_file, evaluate, read_queries
-from contextual_targeting.model.ranker import fit_glm
+from contextual_targeting.model.ranker import choose_l2, fit_glm
 
 DAY = 86400.0
 REPO = Path(__file__).resolve().parents[1]
@@ -52,6 +52,43 @@ def test_glm_stays_finite_when_the_classes_separate():
     ranker = fit_glm(x, np.array([False, False, True, True]), l2=1.0)
     scores = ranker.decision(x)
     assert np.isfinite(scores).all() and scores[2] > scores[1]
+
+
+def _cloglog_sample(seed: int, n: int, weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, len(weights)))
+    y = rng.random(n) < -np.expm1(-np.exp(-1.0 + x @ np.array(weights)))
+    return x, y
+
+
+def test_a_strong_penalty_pulls_the_weights_to_the_prior_not_to_zero():
+    x, y = _cloglog_sample(1, 5000, [0.8, 0.0, 0.0])
+    prior = np.array([0.0, 1.0, -1.0])
+    strong = fit_glm(x, y, l2=1e9, prior=prior)
+    np.testing.assert_allclose(strong.weights / strong.scale, prior, atol=1e-3)
+    weak = fit_glm(x, y, l2=1.0, prior=prior)
+    np.testing.assert_allclose(weak.weights / weak.scale, [0.8, 0.0, 0.0], atol=0.1)
+
+
+def test_the_penalty_is_chosen_by_how_well_earlier_periods_predict_the_latest():
+    weights = [0.8, -0.5] + [0.0] * 8
+    # few examples, many useless features: a right prior should be trusted, a wrong one overruled by the data
+    x, y = _cloglog_sample(2, 1500, weights)
+    period = np.arange(x.shape[0]) % 3
+    grid = (1.0, 100.0, 1e4, 1e6)
+    chosen, losses = choose_l2(x, y, period, grid, prior=np.array(weights))
+    assert chosen >= 1e4 and set(losses) == set(grid)
+    chosen, _ = choose_l2(x, y, period, grid, prior=np.array([-0.8, 0.5] + [0.0] * 8))
+    assert chosen <= 100.0
+
+
+def test_model_reports_the_chosen_penalty_and_its_validation_losses(generated):
+    model = AffinityModel(ModelParams(factors=4, iterations=2, num_threads=1)).fit(generated)
+    info = model.info
+    assert info["prior"] == "rate_share"
+    assert info["l2"] in ModelParams().l2_grid
+    assert set(info["l2_validation_loss"]) == {f"{v:g}" for v in ModelParams().l2_grid}
+    assert min(info["l2_validation_loss"], key=info["l2_validation_loss"].get) == f"{info['l2']:g}"
 
 
 # --- features by hand ----------------------------------------------------------------------------------------------
@@ -132,7 +169,7 @@ def test_inner_features_never_see_their_labels(generated, monkeypatch):
 
 
 def test_learned_model_reports_weights_and_group_importances(generated):
-    model = AffinityModel(ModelParams(factors=4, iterations=2, num_threads=1)).fit(generated)
+    model = AffinityModel(ModelParams(factors=4, iterations=2, num_threads=1, importance=True)).fit(generated)
     assert set(model.feature_weights()) == set(features.FEATURES)
     assert set(model.importance) == set(features.GROUPS)
     # on the generator activity is stationary Poisson: how much a user watches is what predicts them most

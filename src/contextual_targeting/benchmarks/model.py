@@ -116,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
                 "seconds": round(train_seconds + query_seconds, 1),
                 "train_seconds": round(train_seconds, 1),
                 "query_seconds": round(query_seconds, 2),
+                "train_stage_seconds": model.stage_seconds,
+                "learned_l2": model.info.get("l2"),
                 "cpu_seconds": round(cpu_seconds, 1),
                 "load_seconds": round(load_seconds, 1),
                 "generate_seconds": None if generate_seconds is None else round(generate_seconds, 1),

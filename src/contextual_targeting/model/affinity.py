@@ -28,6 +28,7 @@ independently (the thread count does not change the result), the learner is exac
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,7 @@ import scipy.sparse as sp
 from contextual_targeting.model import features as feat
 from contextual_targeting.model.data import Dataset, dataset_from_rows
 from contextual_targeting.model.query import matching_items
-from contextual_targeting.model.ranker import GlmRanker, fit_glm, group_importance
+from contextual_targeting.model.ranker import GlmRanker, choose_l2, fit_glm, group_importance
 
 DAY = 86400.0
 MIN_CLASS_EXAMPLES = 20
@@ -59,6 +60,10 @@ class ModelParams:
     alpha: float = 2.0
     popularity_power: float = 0.5
     collaborative: bool = True
+    prior: str = "rate_share"  # the weights the penalty pulls towards: "rate_share" or "none" (zero)
+    l2_grid: tuple[float, ...] = (1.0, 10.0, 100.0, 1_000.0, 10_000.0, 100_000.0)  # chosen on the latest period
+    l2_folds: int = 1
+    importance: bool = False  # refit without each feature group (evaluate's --json); the runtime does not need it
     seed: int = 0
     num_threads: int = 0  # 0 = all cores; ALS results do not depend on it (each row is solved independently)
 
@@ -140,6 +145,34 @@ def prior_ranker() -> GlmRanker:
     return GlmRanker(np.zeros(len(weights)), np.ones(len(weights)), weights, 0.0)
 
 
+def prior_weights(prior: str) -> np.ndarray | None:
+    """Raw-feature weights the learner's penalty pulls towards (``ModelParams.prior``).
+
+    ``rate_share``: η = log rate + log blended share, i.e. rate × share — the fixed formula of the model this one
+    replaced, Bayes-optimal when a user's matching interactions are a Poisson process with that rate. The learner
+    moves away from it only as far as the inner split's evidence carries it (the penalty is chosen on the latest
+    inner period). ``none``: towards zero (plain ridge)."""
+    if prior == "none":
+        return None
+    if prior != "rate_share":
+        raise ValueError(f"prior must be 'rate_share' or 'none', got {prior!r}")
+    weights = np.zeros(len(feat.FEATURES))
+    weights[feat.FEATURES.index("log_rate")] = 1.0
+    weights[feat.FEATURES.index("log_blended_share")] = 1.0
+    return weights
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
+
+
 class _Collaborative:
     """ALS share estimate for the users ``rows`` of a factor matrix (a UserHistory's ``collaborative``)."""
 
@@ -166,6 +199,8 @@ class AffinityModel:
         self.item_factors: np.ndarray | None = None
         self.info: dict[str, Any] = {}
         self.importance: dict[str, float] = {}
+        self.l2_losses: dict[float, float] = {}
+        self.stage_seconds: dict[str, float] = {}  # wall seconds per training stage (bench model)
 
     # --- training ---------------------------------------------------------------------------------------------
 
@@ -201,6 +236,7 @@ class AffinityModel:
         inter = dataset.interactions
         self.dataset = dataset
         n_users, n_items = dataset.n_users, dataset.n_items
+        clock = _Stopwatch()
         reference = float(inter.timestamp.max()) if len(inter) else 0.0
         start = horizon_start(inter.timestamp, params.horizon_fraction) if len(inter) else None
         horizon = max(reference - start, 1.0) if start is not None else DAY
@@ -214,24 +250,27 @@ class AffinityModel:
         inner = None
         if als is not None and item_weight is not None:
             inner = (np.array(als.user_factors, dtype=np.float32), np.array(als.item_factors, dtype=np.float32))
+        clock.lap("als")
 
         queries = training_queries(dataset, params.max_training_queries, params.min_query_share)
-        x, y = self._examples(dataset, periods, horizon, [mask for _, mask in queries], inner, item_weight)
+        x, y, period = self._examples(dataset, periods, horizon, [mask for _, mask in queries], inner, item_weight)
+        clock.lap("inner_examples")
         positives = int(y.sum())
         learned = positives >= MIN_CLASS_EXAMPLES and y.shape[0] - positives >= MIN_CLASS_EXAMPLES
-        self.ranker = fit_glm(x, y, l2=params.l2, link=params.link) if learned else prior_ranker()
-        if learned:
+        centre = prior_weights(params.prior)
+        l2, self.l2_losses = params.l2, {}
+        validation = period == 0
+        if learned and len(params.l2_grid) > 1 and validation.any() and not validation.all():
+            yv, yt = y[validation], y[~validation]
+            if min(yv.sum(), (~yv).sum(), yt.sum(), (~yt).sum()) >= MIN_CLASS_EXAMPLES:
+                l2, self.l2_losses = choose_l2(x, y, period, params.l2_grid, params.link, centre, params.l2_folds)
+        self.ranker = fit_glm(x, y, l2=l2, link=params.link, prior=centre) if learned else prior_ranker()
+        clock.lap("learner")
+        if learned and params.importance:
             groups = {name: [feat.FEATURES.index(f) for f in names] for name, names in feat.GROUPS.items()}
-            found = group_importance(x, y, groups, l2=params.l2, link=params.link, seed=params.seed)
+            found = group_importance(x, y, groups, l2=l2, link=params.link, seed=params.seed, prior=centre)
             self.importance = {name: round(value, 6) for name, value in found.items()}
-        self.info = {
-            "learner": f"glm-{params.link}" if learned else "fixed weights (too few inner examples)",
-            "horizon_days": round(horizon / DAY, 3),
-            "inner_periods": len(periods),
-            "training_queries": [name for name, _ in queries],
-            "training_examples": int(y.shape[0]),
-            "training_positives": positives,
-        }
+            clock.lap("importance")
         del x, y
 
         collaborative = None
@@ -240,9 +279,23 @@ class AffinityModel:
             self.user_factors = np.asarray(als.user_factors, dtype=np.float32)
             self.item_factors = np.asarray(als.item_factors, dtype=np.float32)
             collaborative = _Collaborative(self.user_factors, self.item_factors, item_weight)
+        clock.lap("als_user_factors")
         self.history = feat.UserHistory(
             inter.user, inter.item, inter.timestamp, n_users, n_items, reference + 1.0, horizon, collaborative
         )
+        clock.lap("scoring_history")
+        self.info = {
+            "learner": f"glm-{params.link}" if learned else "fixed weights (too few inner examples)",
+            "horizon_days": round(horizon / DAY, 3),
+            "inner_periods": len(periods),
+            "training_queries": [name for name, _ in queries],
+            "training_examples": int(period.shape[0]),
+            "training_positives": positives,
+            "prior": params.prior,
+            "l2": l2,
+            "l2_validation_loss": {f"{key:g}": round(value, 6) for key, value in self.l2_losses.items()},
+        }
+        self.stage_seconds = clock.laps
         return self
 
     def _examples(
@@ -253,12 +306,12 @@ class AffinityModel:
         masks: list[np.ndarray],
         factors: tuple[np.ndarray, np.ndarray] | None,
         item_weight: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Inner-split examples: features before each period, label = a matching interaction during it."""
         inter = dataset.interactions
         n_users, n_items = dataset.n_users, dataset.n_items
         if not periods or not masks:
-            return np.empty((0, len(feat.FEATURES)), np.float32), np.empty(0, bool)
+            return np.empty((0, len(feat.FEATURES)), np.float32), np.empty(0, bool), np.empty(0, np.int32)
         eligible = np.flatnonzero(np.bincount(inter.user[inter.timestamp < periods[0][0]], minlength=n_users) > 0)
         n_sample = int(min(eligible.shape[0], max(self.params.max_examples // (len(masks) * len(periods)), 1)))
         sample = eligible
@@ -273,7 +326,8 @@ class AffinityModel:
             collaborative = _Collaborative(factors[0][sample], factors[1], item_weight)
         x_parts: list[np.ndarray] = []
         y_parts: list[np.ndarray] = []
-        for period_start, period_end in periods:
+        p_parts: list[np.ndarray] = []
+        for index, (period_start, period_end) in enumerate(periods):
             before = time < period_start
             during = (time >= period_start) & (time < period_end)
             history = feat.UserHistory(
@@ -284,7 +338,8 @@ class AffinityModel:
             for mask in masks:
                 x_parts.append(history.features(mask, rows))
                 y_parts.append((future @ mask.astype(np.float32))[rows] > 0)
-        return np.vstack(x_parts), np.concatenate(y_parts)
+                p_parts.append(np.full(rows.shape[0], index, dtype=np.int32))
+        return np.vstack(x_parts), np.concatenate(y_parts), np.concatenate(p_parts)
 
     def feature_weights(self) -> dict[str, float]:
         """The learned change in η (the link's scale) per standard deviation of each feature."""

@@ -278,7 +278,7 @@ def evaluate(
     truth = GroundTruth(dataset, train, cutoff, seed)
     masks = [matching_items(dataset.attributes, parse_query(q)) for q in queries]
 
-    params = params or ModelParams(seed=seed, horizon_fraction=holdout or DEFAULT_HOLDOUT)
+    params = params or ModelParams(seed=seed, horizon_fraction=holdout or DEFAULT_HOLDOUT, importance=True)
     model = model_factory(params).fit(train)
     half_life = choose_half_life(train, masks, k, seed, holdout or DEFAULT_HOLDOUT)
     baselines = Baselines(train, float(cutoff), seed, half_life)

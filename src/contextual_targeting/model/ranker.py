@@ -65,6 +65,7 @@ def fit_glm(
     max_iterations: int = 50,
     tolerance: float = 1e-9,
     sample_weight: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> GlmRanker:
     """Minimise Σ NLL(yᵢ, xᵢ·β + b) + ½·l2·|β|² over standardised features (the intercept is not penalised)."""
     if link not in LINKS:
@@ -80,18 +81,21 @@ def fit_glm(
     penalty = np.full(d + 1, float(l2))
     penalty[-1] = 0.0
     rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
-    beta = np.zeros(d + 1)
+    centre = np.zeros(d + 1)
+    if prior is not None:  # raw-feature weights -> per standard deviation
+        centre[:-1] = np.asarray(prior, dtype=np.float64) * scale
+    beta = centre.copy()
     beta[-1] = np.log(rate / (1 - rate)) if link == "logit" else np.log(-np.log1p(-rate))
 
     def objective(b: np.ndarray) -> float:
-        return float((sw * _loss_terms(z @ b, y, link)[0]).sum() + 0.5 * np.sum(penalty * b * b))
+        return float((sw * _loss_terms(z @ b, y, link)[0]).sum() + 0.5 * np.sum(penalty * (b - centre) ** 2))
 
     current = objective(beta)
     iterations = 0
     for iterations in range(1, max_iterations + 1):  # noqa: B007 (reported)
         _, d1, d2 = _loss_terms(z @ beta, y, link)
         d1, d2 = sw * d1, sw * d2
-        gradient = z.T @ d1 + penalty * beta
+        gradient = z.T @ d1 + penalty * (beta - centre)
         hessian = (z * d2[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(d + 1)
         step = scipy.linalg.solve(hessian, gradient, assume_a="pos")
         fraction = 1.0
@@ -110,6 +114,40 @@ def fit_glm(
     return GlmRanker(mean, scale, beta[:-1], float(beta[-1]), link, iterations)
 
 
+def mean_loss(ranker: GlmRanker, features: np.ndarray, labels: np.ndarray) -> float:
+    """Mean negative log-likelihood of ``labels`` under ``ranker``."""
+    return float(_loss_terms(ranker.decision(features), labels.astype(np.float64), ranker.link)[0].mean())
+
+
+def choose_l2(
+    features: np.ndarray,
+    labels: np.ndarray,
+    period: np.ndarray,
+    grid: tuple[float, ...],
+    link: str = "cloglog",
+    prior: np.ndarray | None = None,
+    folds: int = 1,
+) -> tuple[float, dict[float, float]]:
+    """The penalty in ``grid`` that predicts later periods best from earlier ones (rolling origin).
+
+    ``period`` numbers each example's inner period, 0 = the latest. Fold f (f = 0 … folds-1) fits on the periods
+    older than f and scores the mean negative log-likelihood on period f; the penalty with the lowest mean over
+    the folds wins, ties to the weaker penalty. Returns (chosen, mean validation loss per penalty)."""
+    losses = {float(l2): 0.0 for l2 in grid}
+    used = 0
+    for fold in range(folds):
+        train, validation = period > fold, period == fold
+        if not train.any() or not validation.any():
+            continue
+        used += 1
+        for l2 in grid:
+            ranker = fit_glm(features[train], labels[train], l2=l2, link=link, prior=prior)
+            losses[float(l2)] += mean_loss(ranker, features[validation], labels[validation])
+    losses = {l2: value / max(used, 1) for l2, value in losses.items()}
+    best = min(losses, key=lambda value: (round(losses[value], 9), value))
+    return best, losses
+
+
 def group_importance(
     features: np.ndarray,
     labels: np.ndarray,
@@ -118,6 +156,7 @@ def group_importance(
     link: str = "cloglog",
     max_examples: int = 200_000,
     seed: int = 0,
+    prior: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Per group of feature columns: how much the mean negative log-likelihood grows when the model is refitted
     without the group (what the group adds that the other features cannot make up for), on at most
@@ -128,7 +167,8 @@ def group_importance(
     y = labels.astype(np.float64)
 
     def mean_loss(columns: list[int]) -> float:
-        ranker = fit_glm(features[:, columns], labels, l2=l2, link=link)
+        centre = None if prior is None else np.asarray(prior)[columns]
+        ranker = fit_glm(features[:, columns], labels, l2=l2, link=link, prior=centre)
         return float(_loss_terms(ranker.decision(features[:, columns]), y, link)[0].mean())
 
     every = list(range(features.shape[1]))
