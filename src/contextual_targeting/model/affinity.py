@@ -206,7 +206,8 @@ class AffinityModel:
 
     def _als(self, user: np.ndarray, item: np.ndarray, shape: tuple[int, int], warm: Any) -> tuple[Any, np.ndarray]:
         """ALS on the interaction counts; with ``warm`` (an earlier fit) only the user factors are recomputed, the
-        item factors fixed: one exact least-squares solve per user, a sixteenth of a fit's cost."""
+        item factors fixed: one user pass of the fit's solver started from the earlier user factors, a sixteenth of
+        a fit's cost (implicit's ``recalculate_user`` solves exactly by Cholesky: 45 s of 280 at 1M users)."""
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
 
@@ -224,9 +225,12 @@ class AffinityModel:
                     calculate_training_loss=False,
                 )
                 als.fit(confidence, show_progress=False)
-            else:
+            else:  # one user pass of ALS's own solver (conjugate gradient), warm from the inner fit's user factors
                 als = warm
-                als.user_factors = als.recalculate_user(np.arange(shape[0]), confidence)
+                user_factors = np.array(als.user_factors, dtype=np.float32)
+                weighted = confidence if params.alpha == 1.0 else (params.alpha * confidence).astype(np.float32)
+                als.solver(weighted, user_factors, als.item_factors, als.regularization, num_threads=als.num_threads)
+                als.user_factors = user_factors
         popularity = np.asarray(confidence.sum(axis=0)).ravel()
         item_weight = np.power(popularity, params.popularity_power, dtype=np.float64).astype(np.float32)
         return als, item_weight
