@@ -86,3 +86,16 @@ def test_a_broken_job_config_error_names_the_file(tmp_path: Path, capsys: pytest
     job_config.write_text("{not json\n")
     assert _run(tmp_path, "--data-dir", str(group)) == 2
     assert str(job_config) in capsys.readouterr().err
+
+
+def test_progress_counts_the_queries_scored_and_quiet_silences_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    group = _group(tmp_path, "config.json", num_results=2)
+    batch = tmp_path / "personalize/batch/tiny/tiny-affinity/job_config.json"
+    batch.write_text('{"itemAttributes": "ITEMS.genres = \\"a\\""}\n{"itemAttributes": "ITEMS.genres = \\"b\\""}\n')
+    assert _run(tmp_path, "--data-dir", str(group)) == 0
+    err = capsys.readouterr().err  # not a terminal: plain lines, the last one when the work ends
+    assert "evaluate: queries scored: 2/2 queries (100%)" in err
+    assert _run(tmp_path, "--data-dir", str(group), "--quiet") == 0
+    assert "queries scored" not in capsys.readouterr().err

@@ -218,14 +218,23 @@ def run(args: argparse.Namespace) -> int:
             f"{len(dataset.interactions):,} interactions read ({time.monotonic() - started:.0f}s); training "
             f"the model and scoring {len(queries)} queries …"
         )
-        result = evaluate(
-            dataset,
-            queries,
-            k=k,
-            holdout=args.holdout if args.holdout is not None else DEFAULT_HOLDOUT,
-            cutoff=args.cutoff,
-            seed=args.seed,
-        )
+        from contextual_targeting.progress import progress
+
+        with progress("evaluate: queries scored", total=len(queries), unit="queries", quiet=args.quiet) as bar:
+
+            def scored(query: str) -> None:
+                bar.set_postfix_str(query[:60])
+                bar.update(1)
+
+            result = evaluate(
+                dataset,
+                queries,
+                k=k,
+                holdout=args.holdout if args.holdout is not None else DEFAULT_HOLDOUT,
+                cutoff=args.cutoff,
+                seed=args.seed,
+                on_query=scored,
+            )
     except UsageError as error:
         print(f"evaluate: {error}", file=sys.stderr)
         return 2

@@ -269,7 +269,12 @@ def evaluate(
     seed: int = 0,
     params: ModelParams | None = None,
     model_factory: Callable[[ModelParams], AffinityModel] = AffinityModel,
+    on_query: Callable[[str], None] | None = None,
 ) -> EvaluationResult:
+    """The model and every baseline scored on ``queries`` against what happened after the cutoff.
+
+    ``on_query(query)`` is called once each query has been scored by every method (a progress counter's hook).
+    """
     if cutoff is None:
         cutoff = holdout_cutoff(dataset.interactions.timestamp, holdout or DEFAULT_HOLDOUT)
     train = train_dataset(dataset, cutoff)
@@ -311,6 +316,8 @@ def evaluate(
             curve_sums[name] += precision_curve(order, positive, np.asarray(curve_ks))
         evaluated += int(usable)
         per_query.append(entry)
+        if on_query is not None:
+            on_query(query)
     methods = {
         name: {
             metric: _mean([q["methods"][name][metric] for q in per_query])
