@@ -13,16 +13,19 @@ collaborative signal matter:
 3. **Training queries.** One query per attribute value that covers at least ``min_query_share`` of the
    interactions (e.g. every genre), the ``max_training_queries`` broadest: one model for all queries, the query
    enters through the features. Users are subsampled (seeded) to at most ``max_examples`` examples.
-4. **Learner.** L2-regularised logistic regression on standardised features (``ranker``); chosen by measurement
-   against a gradient-boosted alternative (docs/benchmarks.md). Too few positive or negative examples (tiny or
-   timestamp-less data) fall back to fixed weights: decayed activity × decayed smoothed share.
+4. **Learner.** A binary GLM with a complementary log-log link on standardised features (``ranker``), its L2
+   penalty pulling the weights towards ``prior_weights`` (rate × share, the fixed formula of the model this one
+   replaced) with a strength chosen on the latest inner period after fitting on the older ones; the link, the
+   prior and the choice were picked by measurement (docs/benchmarks.md). Too few positive or negative examples
+   (tiny or timestamp-less data) fall back to fixed weights: decayed activity × decayed smoothed share.
 5. **Scoring.** The same features at the data's last timestamp, over all interactions; users ranked by the
    predicted probability. Users without interactions are never ranked.
 
 Collaborative affinity: ``implicit``'s ALS, fitted on the interactions before the earliest inner period (so the
 inner features never see their labels); for scoring, the user factors are recomputed from all interactions with
-those item factors. A user's estimated share of interactions with M is ``u · Σ_{i∈M} w_i v_i / u · Σ_i w_i v_i`` with
-``w_i`` = popularity^``popularity_power``. Deterministic: user sampling and ALS are seeded, ALS solves each row
+those item factors (one conjugate-gradient pass of ALS's solver, warm from the inner user factors). A user's
+estimated share of interactions with M is ``u · Σ_{i∈M} w_i v_i / u · Σ_i w_i v_i`` with ``w_i`` =
+popularity^``popularity_power``. Deterministic: user sampling and ALS are seeded, ALS solves each row
 independently (the thread count does not change the result), the learner is exact.
 """
 
