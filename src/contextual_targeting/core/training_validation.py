@@ -72,6 +72,24 @@ RESERVED_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
     "items": {"CREATION_TIMESTAMP": ("long",)},
     "users": {},
 }
+# A Domain dataset group's schemas must declare the domain's required fields (besides the ones above), with these
+# types ("categorical" = a string with "categorical": true). Item-Attribute-Affinity is a custom recipe; Domain
+# dataset groups take custom resources too, so the original solution's VIDEO_ON_DEMAND group trains it as it is.
+# https://docs.aws.amazon.com/personalize/latest/dg/VIDEO-ON-DEMAND-datasets-and-schemas.html
+# https://docs.aws.amazon.com/personalize/latest/dg/ECOMMERCE-datasets-and-schemas.html
+# https://docs.aws.amazon.com/personalize/latest/dg/domain-dataset-groups.html ("add custom resources")
+DOMAIN_REQUIRED_FIELDS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "VIDEO_ON_DEMAND": {
+        "interactions": {"EVENT_TYPE": ("string",)},
+        "items": {"GENRES": ("categorical",), "CREATION_TIMESTAMP": ("long",)},
+        "users": {},
+    },
+    "ECOMMERCE": {
+        "interactions": {"EVENT_TYPE": ("string",)},
+        "items": {"PRICE": ("float",), "CATEGORY_L1": ("categorical",)},
+        "users": {},
+    },
+}
 AVRO_PRIMITIVES = ("string", "int", "long", "float", "double", "boolean")
 AVRO_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # ASCII digits only: ``\d`` (and Python's int()/float()) also take other scripts' digits, e.g. fullwidth "１７１７"
@@ -169,6 +187,7 @@ class DatasetInput:
     schema_name: str
     schema_json: str
     fields: list[Field]
+    domain: str | None = None  # the schema's domain (CreateSchema Domain), None for a custom schema
     location: str | None = None  # key of the file, or folder prefix ending in "/"
     files: list[tuple[str, int]] = field(default_factory=list)
     rows: int = 0
@@ -254,6 +273,7 @@ def validate_training_input(
             if dataset is not None:
                 result.datasets.append(dataset)
     _check_unique_names(result, config_display, report)
+    _check_domain(config, result, config_display, report)
 
     listing = source.list_files(data_prefix) if data_prefix else {}
     for dataset in result.datasets:
@@ -447,7 +467,7 @@ def _parse_avro(
             report.add(
                 at,
                 f"unsupported type {json.dumps(raw_field.get('type'))}: use one of {', '.join(AVRO_PRIMITIVES)}"
-                ' or a nullable union like ["null", "string"]',
+                ' (alone or as a union of one, like ["float"]) or a nullable union like ["null", "string"]',
             )
             ok = False
             continue
@@ -495,9 +515,14 @@ def _parse_avro(
 
 
 def _avro_type(raw: Any) -> tuple[str, bool] | None:
+    """``(primitive, nullable)`` of a field type Personalize accepts: a primitive, a one-member union of one
+    (``["float"]``, valid Avro and used by the original solution's config), or a primitive with ``"null"`` in either
+    order; anything else (two non-null members, nested types) is None."""
     if isinstance(raw, str) and raw in AVRO_PRIMITIVES:
         return raw, False
-    if isinstance(raw, list) and len(raw) == 2 and "null" in raw:
+    if isinstance(raw, list) and len(raw) == 1 and isinstance(raw[0], str) and raw[0] in AVRO_PRIMITIVES:
+        return raw[0], False
+    if isinstance(raw, list) and len(raw) == 2 and raw.count("null") == 1:
         other = raw[0] if raw[1] == "null" else raw[1]
         if isinstance(other, str) and other in AVRO_PRIMITIVES:
             return other, True
@@ -513,7 +538,44 @@ def _check_dataset_config(kind: str, config: dict[str, Any], display: str, repor
     if parsed is None or not isinstance(name, str) or not isinstance(schema_name, str):
         return None
     fields, compact = parsed
-    return DatasetInput(kind, name, schema_name, compact, fields)
+    domain = _get(config, "schema", "serviceConfig", "domain")
+    return DatasetInput(kind, name, schema_name, compact, fields, domain if isinstance(domain, str) else None)
+
+
+def _check_domain(config: dict[str, Any], result: ValidationResult, display: str, report: Report) -> None:
+    """A Domain dataset group takes schemas of its own domain only, each with the domain's required fields; a
+    custom dataset group takes custom schemas only (CreateDataset refuses a schema of another domain)."""
+    domain = _get(config, "datasetGroup", "serviceConfig", "domain")
+    domain = domain if domain in DOMAIN_REQUIRED_FIELDS else None
+    for dataset in result.datasets:
+        where = f"{display}: datasets.{dataset.kind}.schema.serviceConfig"
+        if dataset.domain != domain:
+            found = f'"{dataset.domain}"' if dataset.domain else "none"
+            wanted = f'"domain": "{domain}"' if domain else 'no "domain"'
+            report.add(
+                f"{where}.domain",
+                f"the dataset group's domain is {domain or 'none (a custom dataset group)'} and this schema's is "
+                f"{found}: Personalize needs the same on both, so give this schema {wanted}",
+            )
+            continue
+        if domain is None:
+            continue
+        by_name = {f.name: f for f in dataset.fields}
+        for name, types in DOMAIN_REQUIRED_FIELDS[domain][dataset.kind].items():
+            declared = by_name.get(name)
+            if types == ("categorical",):
+                ok = declared is not None and declared.type == "string" and declared.categorical
+                want = 'a string with "categorical": true'
+            else:
+                ok = declared is not None and declared.type in types
+                want = " or ".join(types)
+            if not ok:
+                report.add(
+                    f"{where}.schema",
+                    f"a {domain} dataset group's {dataset.kind} schema must declare {name} as {want} "
+                    f"({'found ' + declared.type if declared else 'missing'}; Personalize's {domain} schema "
+                    "requirements)",
+                )
 
 
 def _check_unique_names(result: ValidationResult, display: str, report: Report) -> None:
@@ -1027,12 +1089,14 @@ def build_plan(result: ValidationResult, run_id: str) -> dict[str, Any]:
             "schema": d.schema_json,
             "dataLocation": url(d.location or ""),
             "importJobName": _bounded(d.name, suffix),
+            **({"domain": d.domain} if d.domain else {}),
         }
         for d in result.datasets
     ]
+    domain = _get(config, "datasetGroup", "serviceConfig", "domain")
     plan = {
         "valid": True,
-        "datasetGroup": {"name": dg_name, "tags": tags},
+        "datasetGroup": {"name": dg_name, "tags": tags, **({"domain": domain} if domain else {})},
         "datasets": datasets,
         "solution": {
             "name": solution_name,

@@ -344,6 +344,39 @@ class PersonalizeEmulator(ServiceEmulator):
         return {}
 
     # ------------------------------------------------------------------ datasets
+    @staticmethod
+    def _check_domain(group: Any, schema: Any, dataset_type: str) -> None:
+        """A Domain dataset group takes schemas of its domain with the domain's required fields; a custom group
+        takes custom schemas (assumed to be refused by CreateDataset with InvalidInputException: the documentation
+        states the requirements, not the error; see DOMAIN_REQUIRED_FIELDS in core.training_validation)."""
+        from contextual_targeting.core.training_validation import DATASET_TYPES as KINDS
+        from contextual_targeting.core.training_validation import DOMAIN_REQUIRED_FIELDS
+
+        domain, schema_domain = group.fields.get("domain"), schema.fields.get("domain")
+        if domain != schema_domain:
+            raise ServiceError(
+                "InvalidInputException",
+                f"Schema {schema.arn} (domain {schema_domain or 'none'}) cannot be used in dataset group "
+                f"{group.arn} (domain {domain or 'none'}).",
+            )
+        if domain is None:
+            return
+        kind = next(k for k, t in KINDS.items() if t == dataset_type)
+        by_name = {f["name"].upper(): f for f in _parse_schema(schema.fields["schema"])}
+        for name, types in DOMAIN_REQUIRED_FIELDS.get(domain, {}).get(kind, {}).items():
+            declared = by_name.get(name)
+            kinds = [] if declared is None else [t for t in _types(declared) if t != "null"]
+            if types == ("categorical",):
+                ok = kinds == ["string"] and declared is not None and declared.get("categorical") is True
+            else:
+                ok = len(kinds) == 1 and kinds[0] in types
+            if not ok:
+                raise ServiceError(
+                    "InvalidInputException",
+                    f"Schema {schema.arn} is not valid for a {domain} {dataset_type} dataset: field {name} "
+                    f"({'categorical string' if types == ('categorical',) else ' or '.join(types)}) is required.",
+                )
+
     def op_CreateDataset(self, params: dict[str, Any]) -> dict[str, Any]:
         group = self._get("dataset-group", params["datasetGroupArn"])
         schema = self._get("schema", params["schemaArn"])
@@ -361,6 +394,7 @@ class PersonalizeEmulator(ServiceEmulator):
                 f"Schema {schema.arn} is not valid for dataset type {dataset_type}: "
                 f"missing required field(s) {', '.join(missing)}.",
             )
+        self._check_domain(group, schema, dataset_type)
         arn = self.arn(f"dataset/{group.fields['name']}/{dataset_type}")
         if arn in self.resources:
             raise ServiceError(
@@ -855,12 +889,19 @@ def _parse_schema(text: str) -> list[dict[str, Any]]:
             raise ServiceError("InvalidInputException", "Every schema field needs a name and a type.")
         types = f["type"] if isinstance(f["type"], list) else [f["type"]]
         allowed = {"null", "string", "int", "long", "float", "double", "boolean"}
-        if not types or not all(isinstance(t, str) and t in allowed for t in types):
+        # one primitive, alone, as a union of one (["float"]) or with "null": what Personalize's schemas take
+        non_null = [t for t in types if t != "null"]
+        if not all(isinstance(t, str) and t in allowed for t in types) or len(non_null) != 1 or len(types) > 2:
             raise ServiceError("InvalidInputException", f"Field {f['name']} has an unsupported type {f['type']}.")
         if f["name"].upper() in seen:
             raise ServiceError("InvalidInputException", f"Field {f['name']} appears twice.")
         seen.add(f["name"].upper())
     return fields
+
+
+def _types(schema_field: Mapping[str, Any]) -> list[Any]:
+    types = schema_field["type"]
+    return types if isinstance(types, list) else [types]
 
 
 def _nullable(schema_field: Mapping[str, Any]) -> bool:
