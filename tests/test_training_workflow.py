@@ -544,7 +544,7 @@ def test_two_uploads_for_one_dataset_group_train_once_and_the_second_is_told_why
     notes = stack.notifications()
     assert [n["Subject"] for n in notes].count("Personalize training succeeded") == 1
     (notice,) = [n for n in notes if n["Subject"].startswith("Training not started")]
-    assert notice["Subject"] == "Training not started: bingewatch is already training"
+    assert notice["Subject"] == "Training not started: bingewatch still training"
     assert holder["name"] in notice["Message"] and "upload the config again" in notice["Message"]
     # the lock went with the trained execution: the next upload trains
     with pytest.raises(stack.s3.exceptions.NoSuchKey):

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from contextual_targeting.core import batch_output
+from contextual_targeting.core import batch_output, notifications
 from contextual_targeting.core.batch_output import EMPTY, OK, LineResult
 from contextual_targeting.core.naming import JobContext, SegmentIdentity, SegmentNamer, job_context
 from contextual_targeting.core.storage import S3Storage, Storage, WritableObject
@@ -545,7 +545,8 @@ def _finalize_import(
 def notification(summary: dict[str, Any]) -> tuple[str, str]:
     """(subject ≤ 100 chars, plain-text body) for the SNS message."""
     totals = summary["totals"]
-    subject = f"Segments ready: {summary['job_name']} ({totals['segments']} segments, {totals['errors']} errors)"
+    # the counts first: a long job name is what gets cut (at a word boundary) to keep within SNS's 100 characters
+    subject = f"Segments ready: {totals['segments']} segments, {totals['errors']} errors, job {summary['job_name']}"
     lines = [
         f"Batch segment job {summary['job_name']}"
         + (f" ({summary['job_arn']})" if summary["job_arn"] else "")
@@ -565,7 +566,7 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
                 )
                 line += f" ({seg['source']} line {seg['line']}{fix})"
         lines.append(line)
-    return subject[:100], "\n".join(lines)
+    return notifications.subject(subject), "\n".join(lines)
 
 
 def resolve_chunk(
