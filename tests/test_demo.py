@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from contextual_targeting.core import notifications
 from contextual_targeting.local.demo import DemoResult, run_demo
 
 REPO = Path(__file__).resolve().parents[1]
@@ -253,7 +254,9 @@ def test_connect_destination_demo_lists_each_segment_definition_and_its_profiles
         assert arn.startswith("arn:aws:profile:us-east-1:123456789012:domains/ct-local-profiles/segment-definitions/")
         assert arn in printed
     assert "Customer Profiles segment definitions" in printed
-    notes = [json.loads(n["message"]) for n in result.notifications if n["subject"] == "Connect segment ready"]
+    notes = [
+        notifications.details(n["message"]) for n in result.notifications if n["subject"] == "Connect segment ready"
+    ]
     assert sorted(n["segment_definition_arn"] for n in notes) == sorted(
         c["segment_definition_arn"] for c in result.connect_segments
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_events import s3_object_created, wait_for_execution
+from aws_events import readable, s3_object_created, wait_for_execution
 from moto import mock_aws
 
 from contextual_targeting.asl import render_state_machine, render_text
@@ -100,7 +100,7 @@ class Workflow:
                 return received
             for message in batch:
                 envelope = json.loads(message["Body"])
-                received.append((envelope.get("Subject"), json.loads(envelope["Message"])))
+                received.append((envelope.get("Subject"), readable(envelope.get("Subject"), envelope["Message"])))
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def executions(self) -> list[dict[str, Any]]:

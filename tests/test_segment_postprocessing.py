@@ -21,6 +21,7 @@ import pytest
 from moto import mock_aws
 
 from contextual_targeting.asl import STATEMACHINES_DIR, render, render_state_machine
+from contextual_targeting.core import notifications
 from contextual_targeting.core.naming import segment_identity
 from contextual_targeting.local.emulation import ServiceEmulator, ServiceError, emulate
 from contextual_targeting.local.pinpoint import PinpointEmulator
@@ -166,6 +167,14 @@ class World:
 
     def json(self, bucket: str, key: str) -> Any:
         return json.loads(self.text(bucket, key))
+
+
+def readable_failure(message: str) -> dict[str, Any]:
+    """A post-processing failure notice: sentences naming the job, the step and the error, then the JSON."""
+    report = notifications.details(message)
+    assert message.startswith("The segments of batch segment job arn:aws:personalize:"), message[:200]
+    assert f"step {report['state']} failed with {report['error']}" in message and "What to do next:" in message
+    return report
 
 
 @pytest.fixture
@@ -399,7 +408,7 @@ def test_failure_is_notified_with_state_error_and_cause(make_world):
     result = world.run(job, "run-no-output")
     assert result["status"] == "FAILED"
     [message] = world.messages()
-    report = json.loads(message["body"])
+    report = readable_failure(message["body"])
     assert report["state"] == "SplitSegments"
     assert report["error"] == "InputInvalid"
     assert "no .out object" in report["cause"]
@@ -409,7 +418,7 @@ def test_unknown_job_fails_in_describe(make_world):
     world = make_world()
     result = world.run(f"arn:aws:personalize:{REGION}:{ACCOUNT}:batch-segment-job/missing", "run-missing")
     assert result["status"] == "FAILED"
-    report = json.loads(world.messages()[0]["body"])
+    report = readable_failure(world.messages()[0]["body"])
     assert (report["state"], report["error"]) == ("DescribeJob", "Personalize.ResourceNotFoundException")
 
 
@@ -468,7 +477,7 @@ def test_a_failing_chunk_fails_the_execution_and_nothing_is_imported(make_world,
     world.put_output("broken-parts", line('ITEMS.genres = "Action"', ["f1"]))
     result = world.run(job, "run-broken-parts")
     assert result["status"] == "FAILED"
-    report = json.loads(world.messages()[0]["body"])
+    report = readable_failure(world.messages()[0]["body"])
     assert (report["state"], report["error"]) in {
         ("ResolveEndpoints", "States.ExceedToleratedFailureThreshold"),
         ("FinalizeSegments", "ChunksIncomplete"),
@@ -504,7 +513,7 @@ def test_a_job_that_is_not_active_is_reported_not_processed(make_world):
     world.put_output("failed-job", line('ITEMS.genres = "Action"', ["u1"]))
     result = world.run(job, "run-failed-job")
     assert result["status"] == "FAILED"
-    report = json.loads(world.messages()[0]["body"])
+    report = readable_failure(world.messages()[0]["body"])
     assert (report["state"], report["error"]) == ("DescribeJob", "JobNotActive")
     assert "CREATE FAILED" in report["cause"]
     assert world.keys(DATA, "segments/") == []

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_events import s3_object_created, wait_for_execution
+from aws_events import readable, s3_object_created, wait_for_execution
 from moto import mock_aws
 
 from contextual_targeting.asl import placeholders, render_state_machine, render_text
@@ -96,7 +96,7 @@ class Workflow:
                 return received
             for message in batch:
                 envelope = json.loads(message["Body"])
-                received.append((envelope.get("Subject"), json.loads(envelope["Message"])))
+                received.append((envelope.get("Subject"), readable(envelope.get("Subject"), envelope["Message"])))
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 

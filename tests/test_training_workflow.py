@@ -19,6 +19,7 @@ from aws_events import s3_object_created, wait_for_execution
 from moto import mock_aws
 
 from contextual_targeting.asl import render_state_machine, render_text
+from contextual_targeting.core import notifications
 from contextual_targeting.local.emulation import emulate
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
@@ -283,7 +284,12 @@ def test_upload_trains_and_runs_the_batch_segment_job(stack: Stack) -> None:
 
     (notification,) = stack.notifications()
     assert notification["Subject"] == "Personalize training succeeded"
-    summary = json.loads(notification["Message"].split("Summary: ", 1)[1])
+    version_arn = stack.personalize.of_kind("solution-version")[0].arn
+    assert notification["Message"].startswith(
+        f"Training for dataset group bingewatch succeeded: solution version {version_arn} is ACTIVE"
+    )
+    assert "What to do next:" in notification["Message"]
+    summary = notifications.details(notification["Message"])
     assert summary == json.loads(execution["output"])
     assert summary["batchSegmentJobs"][0]["batchSegmentJobArn"] == job.arn
     assert summary["batchSegmentJobs"][0]["output"] == f"{prefix}1/{create_job['jobName']}/"
@@ -318,6 +324,8 @@ def test_failed_import_notifies_the_reason_and_creates_no_solution(stack: Stack)
     (notification,) = stack.notifications()
     assert notification["Subject"] == "Personalize training failed"
     assert "failed in state ImportDatasets" in notification["Message"]
+    assert "What to do next: fix the cause, then upload the config again" in notification["Message"]
+    assert notifications.details(notification["Message"])["state"] == "ImportDatasets"
     assert "DatasetImportJobFailed" in notification["Message"] and reason in notification["Message"]
     failed = [e["detail"] for e in stack.events() if e["detail"]["Status"] == "CREATE FAILED"]
     assert len(failed) == 1 and ":dataset-import-job/" in failed[0]["Arn"]

@@ -28,3 +28,16 @@ def subject(text: str, limit: int = MAX_SUBJECT) -> str:
     cut = max(text.rfind(mark, 0, room + 1) for mark in " -_")
     head = text[:cut] if cut > 0 else text[:room]
     return head.rstrip(" ,;:-(") + ELLIPSIS
+
+
+def details(message: str) -> dict[str, object]:
+    """The machine-readable part of a notification: the JSON object after the message's last blank line.
+
+    Every message is plain sentences for the people who read it (what happened, the numbers, what to do next, where
+    the files are), a blank line, then the JSON (compact, so it holds no blank line of its own)."""
+    import json
+
+    parsed = json.loads(message.rsplit("\n\n", 1)[-1])
+    if not isinstance(parsed, dict):
+        raise ValueError("a notification's details are a JSON object")
+    return parsed
