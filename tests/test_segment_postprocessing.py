@@ -306,7 +306,12 @@ def test_three_queries_make_three_segments_folders_and_exports(make_world):
         "empty_ids": 0,
     }
     [message] = world.messages()
-    assert "3 segments, 0 errors" in message["body"] or genre("bingewatch-2024", "Action") in message["body"]
+    assert (
+        message["body"].startswith("Batch segment job ")
+        and "post-processed: 3 segment(s) exported, 0 error(s)." in (message["body"])
+    )
+    assert "What to do next:" in message["body"] and genre("bingewatch-2024", "Action") in message["body"]
+    assert notifications.details(message["body"])["totals"] == summary["totals"]
 
     # no user ids in any state: inputs and outputs of the parent's events carry pointers and counts only
     history = json.dumps(result["events"], default=str)

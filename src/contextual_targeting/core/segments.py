@@ -16,6 +16,7 @@ Every key derives from the job, the segment and the chunk index, so a retried or
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -550,7 +551,9 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
     lines = [
         f"Batch segment job {summary['job_name']}"
         + (f" ({summary['job_arn']})" if summary["job_arn"] else "")
-        + " post-processed.",
+        + f" post-processed: {totals['segments']} segment(s) exported, {totals['errors']} error(s).",
+        "What to do next: every destination you deployed (SES, Connect, Pinpoint) picks the exports up on its own and"
+        " sends its own message; the exports and their counts are listed in the summary file.",
         f"Summary: {summary['summary_file']}",
         "",
     ]
@@ -566,6 +569,9 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
                 )
                 line += f" ({seg['source']} line {seg['line']}{fix})"
         lines.append(line)
+    # then the machine-readable part, after a blank line (core.notifications.details)
+    details = {k: summary[k] for k in ("job_name", "job_arn", "summary_file", "totals")}
+    lines += ["", json.dumps(details, separators=(",", ":"), ensure_ascii=False)]
     return notifications.subject(subject), "\n".join(lines)
 
 
