@@ -102,3 +102,35 @@ def test_an_ended_deployment_runs_no_function_and_creates_no_log(tmp_path: Path)
     with pytest.raises(DeploymentClosed, match="fn: the local deployment has ended"):
         invoke({}, None)
     assert ran == [] and not (tmp_path / "logs").exists() and "APPLICATION_ID" not in os.environ
+
+
+def test_a_functions_environment_is_never_seen_by_other_threads() -> None:
+    """moto's threads run other executions' aws-sdk tasks while a function runs: botocore copies os.environ key by
+    key when it builds a client, and a key the function's environment added then removed under it failed an
+    unrelated state with States.Runtime 'POWERTOOLS_SERVICE_NAME'. The function's environment is its thread's
+    only; the process environment never changes while it runs."""
+    from contextual_targeting.local.runtime import _environment
+
+    inside, done = threading.Event(), threading.Event()
+    seen_inside: list[str | None] = []
+
+    def function() -> None:
+        with _environment({"CT_PROBE_ONLY_HERE": "1", "APPLICATION_ID": "app-of-this-function"}):
+            seen_inside.append(os.environ.get("CT_PROBE_ONLY_HERE"))
+            inside.set()
+            done.wait(10)
+            seen_inside.append(os.environ["APPLICATION_ID"])
+
+    thread = threading.Thread(target=function)
+    before = dict(os.environ)
+    thread.start()
+    assert inside.wait(10)
+    try:
+        # another thread, while the function runs: the process environment exactly as it was
+        assert "CT_PROBE_ONLY_HERE" not in os.environ
+        assert os.environ.copy() == before and os.environ.get("APPLICATION_ID") == before.get("APPLICATION_ID")
+    finally:
+        done.set()
+        thread.join(10)
+    assert seen_inside == ["1", "app-of-this-function"]
+    assert dict(os.environ) == before

@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -458,19 +458,83 @@ def starts_training(key: str, settings: Settings | None = None) -> bool:
 _PROCESS_LOCK = threading.RLock()
 
 
+class _ThreadEnviron(MutableMapping[str, str]):
+    """``os.environ`` while a local deployment runs: the thread running an in-process function sees that function's
+    environment on top of the process's; every other thread sees the process's, unchanged.
+
+    Applying a function's environment to the real ``os.environ`` (and restoring it afterwards) changed the process
+    environment under every other thread: moto's Step Functions threads, running aws-sdk tasks of other executions
+    at the same moment, build botocore clients that copy ``os.environ`` key by key — a key removed in between was a
+    ``KeyError`` ('POWERTOOLS_SERVICE_NAME', 'APPLICATION_ID') that failed an unrelated state as ``States.Runtime``.
+    Here nothing is ever added to or removed from the real environment while functions run. The handlers read their
+    configuration on the invoking thread (threads they start see the process's environment)."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+        self._local = threading.local()
+
+    def _overlay(self) -> dict[str, str] | None:
+        stack = self._local.__dict__.get("stack")
+        return stack[-1] if stack else None
+
+    def enter(self, env: Mapping[str, str]) -> None:
+        below = self._overlay()
+        self._local.__dict__.setdefault("stack", []).append({**(below or {}), **env})
+
+    def leave(self) -> None:
+        self._local.stack.pop()
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self._overlay()
+        if overlay is not None and key in overlay:
+            return overlay[key]
+        return self.base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None:
+            overlay[key] = value
+        else:
+            self.base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None and key in overlay:
+            del overlay[key]
+        else:
+            del self.base[key]
+
+    def _keys(self) -> list[str]:
+        overlay = self._overlay() or {}
+        return list(dict.fromkeys([*list(self.base.keys()), *overlay]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def copy(self) -> dict[str, str]:
+        return dict(self.items())
+
+
+def _thread_environ() -> _ThreadEnviron:
+    """The process's ``os.environ`` replaced (once, for good) by a :class:`_ThreadEnviron` over it."""
+    with _PROCESS_LOCK:
+        if not isinstance(os.environ, _ThreadEnviron):
+            os.environ = _ThreadEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003 (a view over it, not a clear)
+        return os.environ  # type: ignore[return-value]
+
+
 @contextlib.contextmanager
 def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` updated with ``env`` for the duration of the block, then restored (hold ``_PROCESS_LOCK``)."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
+    """This thread's ``os.environ`` with ``env`` on top for the duration of the block (other threads unaffected)."""
+    environ = _thread_environ()
+    environ.enter(env)
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        environ.leave()
 
 
 class _ThreadRouted(io.TextIOBase):
