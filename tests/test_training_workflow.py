@@ -341,6 +341,7 @@ def test_invalid_config_notifies_the_report_and_makes_no_personalize_call(stack:
     (notification,) = stack.notifications()
     assert "invalid" in notification["Subject"]
     assert "Nothing was created in Amazon Personalize" in notification["Message"]
+    assert notifications.details(notification["Message"])["errorType"] == "InputInvalid"
     assert "recipeArn" in notification["Message"] and "campaigns" in notification["Message"]
     assert stack.events() == []
 
