@@ -144,3 +144,20 @@ def test_every_service_accepts_the_name(parts):
 def test_job_context_from_the_output_path(path, job, expected):
     context = job_context(path, job)
     assert (context.dataset_group, context.solution, context.job_entry) == expected
+
+
+def test_a_long_name_is_cut_between_words_never_inside_one() -> None:
+    query = 'ITEMS.genres = "Action and adventure movies for the whole family" AND ITEMS.year = "1999"'
+    identity = segment_identity("staging-dataset-group-for-bingewatch", "affinity-solution-v2", "1", query)
+    name = identity.name
+    assert len(name) <= MAX_NAME and VALID.match(name)
+    full = {
+        0: query_slug(query).split("-"),
+        1: ["staging", "dataset", "group", "for", "bingewatch"],
+        2: ["affinity", "solution", "v2"],
+    }
+    readable = name.split("_")[:3]
+    assert readable[0] != query_slug(query), "the example must be long enough to be cut"
+    for index, part in enumerate(readable):
+        words = part.split("-")
+        assert words == full[index][: len(words)], (part, full[index])  # whole words, from the start

@@ -81,13 +81,20 @@ def query_slug(query: str | None, query_type: str | None = "itemAttributes") -> 
 
 
 def _fit(parts: list[str], room: int) -> list[str]:
-    """Cut the longest part by one character until the parts and their separators fit in ``room``."""
+    """Cut the longest part by one character until the parts and their separators fit in ``room``, then back to a
+    word boundary."""
+    original = list(parts)
     parts = list(parts)
     while sum(len(p) for p in parts) + len(parts) - 1 > room:
         longest = max(range(len(parts)), key=lambda i: (len(parts[i]), -i))
         if len(parts[longest]) <= 1:
             break
         parts[longest] = parts[longest][:-1].rstrip("-") or parts[longest][:1]
+    # a part cut inside a word ends at its last whole word instead ("action-and-adv" -> "action-and"): the hash
+    # after the parts keeps the name unique, the readable part should read as words
+    for index, (cut, whole) in enumerate(zip(parts, original, strict=True)):
+        if cut != whole and not whole[len(cut) :].startswith("-") and "-" in cut:
+            parts[index] = cut[: cut.rindex("-")]
     return parts
 
 
