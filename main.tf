@@ -100,23 +100,17 @@ module "training_workflow" {
 module "segment_postprocessing" {
   source = "./modules/segment_postprocessing"
 
-  name_prefix              = var.name_prefix
-  tags                     = local.tags
-  data_bucket_name         = module.storage.data_bucket_name
-  data_bucket_arn          = module.storage.data_bucket_arn
-  segment_bucket_name      = module.storage.segment_bucket_name
-  segment_bucket_arn       = module.storage.segment_bucket_arn
-  segment_import_prefix    = var.segment_import_prefix
-  event_bus_name           = module.events.event_bus_name
-  notification_topic_arn   = module.events.notification_topic_arn
-  alarm_topic_arn          = module.events.alarm_topic_arn
-  kms_key_arn              = var.kms_key_arn
-  log_retention_days       = var.log_retention_days
-  powertools_layer_arn     = local.powertools_layer_arn
-  lambda_package_dir       = local.lambda_package_dir
-  pinpoint_enabled         = local.pinpoint_enabled
-  pinpoint_application_id  = local.pinpoint_application_id
-  pinpoint_application_arn = local.pinpoint_application_arn
+  name_prefix            = var.name_prefix
+  tags                   = local.tags
+  data_bucket_name       = module.storage.data_bucket_name
+  data_bucket_arn        = module.storage.data_bucket_arn
+  event_bus_name         = module.events.event_bus_name
+  notification_topic_arn = module.events.notification_topic_arn
+  alarm_topic_arn        = module.events.alarm_topic_arn
+  kms_key_arn            = var.kms_key_arn
+  log_retention_days     = var.log_retention_days
+  powertools_layer_arn   = local.powertools_layer_arn
+  lambda_package_dir     = local.lambda_package_dir
 }
 
 module "pinpoint_import" {
@@ -125,6 +119,8 @@ module "pinpoint_import" {
 
   name_prefix              = var.name_prefix
   tags                     = local.tags
+  data_bucket_name         = module.storage.data_bucket_name
+  data_bucket_arn          = module.storage.data_bucket_arn
   segment_bucket_name      = module.storage.segment_bucket_name
   segment_bucket_arn       = module.storage.segment_bucket_arn
   segment_import_prefix    = var.segment_import_prefix

@@ -175,10 +175,6 @@ def test_every_workflow_function_and_queue_has_its_alarms_in_every_destination_c
                 expected |= {f"{trigger}-start-errors", f"{trigger}-dlq-messages"}
             else:
                 expected.add(f"{function.name}-errors")
-    if not pinpoint:
-        # the local runtime deploys the resolve function without Pinpoint too (its ARN fills the template, it is
-        # never invoked); Terraform creates it only with Pinpoint (count) — and its alarm with it
-        expected.discard(f"{PREFIX}-resolve-endpoints-errors")
     assert expected and _terraform_alarm_names(pinpoint, ses, connect) == expected
 
 

@@ -45,10 +45,11 @@ def test_every_workflow_succeeds(demo: tuple[DemoResult, Path, str]) -> None:
         ("pinpoint_import", "SUCCEEDED"),
     }
     by_workflow = [e.workflow for e in result.executions]
-    # the initial endpoints import, then one import per segment
+    # the initial endpoints import, then per segment its resolution (from the export) and its import (from the
+    # completion object the resolution wrote last)
     assert by_workflow.count("training") == 1
     assert by_workflow.count("segment_postprocessing") == 1
-    assert by_workflow.count("pinpoint_import") == 1 + len(_queries())
+    assert by_workflow.count("pinpoint_import") == 1 + 2 * len(_queries())
 
 
 def test_one_pinpoint_segment_per_query_made_of_imported_endpoints(demo: tuple[DemoResult, Path, str]) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from contextual_targeting.core import ses_contacts as sc
 from contextual_targeting.core.endpoints import read_user_ids
-from contextual_targeting.core.segments import SplitConfig, encode_csv_rows, finalize, resolve_chunk, split_job_output
+from contextual_targeting.core.pinpoint_segments import chunk_export, resolve_chunk
+from contextual_targeting.core.segments import SplitConfig, encode_csv_rows, finalize, split_job_output
 from contextual_targeting.core.storage import LocalStorage
 
 HOSTILE = [
@@ -52,9 +53,9 @@ def job_output(users: list[str]) -> bytes:
     return (json.dumps(line) + "\n").encode()
 
 
-def split(tmp_path: Path, users: list[str], chunk_size: int = 5) -> tuple[LocalStorage, SplitConfig, dict]:
+def split(tmp_path: Path, users: list[str]) -> tuple[LocalStorage, SplitConfig, dict]:
     storage = LocalStorage(tmp_path / "out")
-    config = SplitConfig(job_name="job-1", dataset_group="dg", execution="run-1", chunk_size=chunk_size)
+    config = SplitConfig(job_name="job-1", dataset_group="dg", execution="run-1")
     data = job_output(users)
     split_job_output([("job.out", lambda: io.BytesIO(data))], storage, config)
     return storage, config, storage.get_json(config.report_key)
@@ -67,7 +68,7 @@ def test_encode_csv_rows_round_trips_every_hostile_id():
 
 
 def test_split_chunk_resolve_and_import_files_keep_every_id_exact(tmp_path: Path):
-    storage, config, report = split(tmp_path, HOSTILE)
+    storage, _, report = split(tmp_path, HOSTILE)
     [record] = report["segments"]
     assert record["users"] == len(HOSTILE)
     export = read_csv_column(storage.root / record["export_key"])
@@ -76,7 +77,9 @@ def test_split_chunk_resolve_and_import_files_keep_every_id_exact(tmp_path: Path
     chunked: list[str] = []
     endpoint_of = {user: f"ep-{n}" for n, user in enumerate(HOSTILE)}
     import_storage = LocalStorage(tmp_path / "import")
-    for item in storage.get_json(config.manifest_key):
+    resolution = chunk_export(storage, record["export_key"], execution="run-1", chunk_size=5)
+    assert resolution["chunks"] == -(-len(HOSTILE) // 5)
+    for item in storage.get_json(resolution["manifest_key"]):
         with storage.open_read(item["chunk_key"]) as stream:
             chunked += list(read_user_ids(stream))
         stats = resolve_chunk(item, storage, import_storage, lambda u: [endpoint_of[u]], concurrency=1)
@@ -89,11 +92,11 @@ def test_split_chunk_resolve_and_import_files_keep_every_id_exact(tmp_path: Path
 
 def test_empty_ids_are_rejected_and_duplicates_dropped_after_the_first_with_counts(tmp_path: Path):
     users = ["a", "b", "", "a", "c", "", "b", "cr\rid", "cr\rid", "cr"]
-    storage, config, report = split(tmp_path, users, chunk_size=2)
+    storage, config, report = split(tmp_path, users)
     [record] = report["segments"]
     assert read_csv_column(storage.root / record["export_key"]) == ["USER_ID", "a", "b", "c", "cr\rid", "cr"]
     assert (record["users"], record["duplicate_ids"], record["empty_ids"]) == (5, 3, 2)
-    summary = finalize(storage, report, config, None, False)
+    summary = finalize(storage, report, config)
     assert summary["segments"][0]["users"] == 5
     totals = summary["totals"]
     assert (totals["users"], totals["duplicate_ids"], totals["empty_ids"]) == (5, 3, 2)

@@ -31,6 +31,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 APP = "0123456789abcdef0123456789abcdef"
 BUCKET = f"ct-segments-{ACCOUNT}-{REGION}"
+DATA_BUCKET = f"ct-data-{ACCOUNT}-{REGION}"
 PREFIX = "pinpoint/"
 PREPARE_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-import-prepare"
 IMPORT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ct-pinpoint-import"
@@ -39,6 +40,11 @@ PATTERN_FILE = REPO / "modules/pinpoint_import/event_patterns/segment_import.jso
 
 def asl_vars(topic_arn: str, **overrides: str) -> dict[str, str]:
     values = {
+        "data_bucket_name": DATA_BUCKET,
+        "max_concurrency": "2",
+        "chunk_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-chunk-export",
+        "resolve_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-resolve-endpoints",
+        "ready_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-segment-ready",
         "prepare_function_arn": PREPARE_ARN,
         "application_id": APP,
         "import_role_arn": IMPORT_ROLE,
@@ -52,7 +58,13 @@ def asl_vars(topic_arn: str, **overrides: str) -> dict[str, str]:
 
 
 def rule_pattern(bucket: str = BUCKET, prefix: str = PREFIX) -> dict[str, Any]:
-    text = render_text(PATTERN_FILE.read_text(), {"bucket_name": bucket, "import_prefix": prefix})
+    values = {
+        "data_bucket_name": DATA_BUCKET,
+        "export_prefix": "segments/",
+        "bucket_name": bucket,
+        "import_prefix": prefix,
+    }
+    text = render_text(PATTERN_FILE.read_text(), values)
     return json.loads(text)  # type: ignore[no-any-return]
 
 
@@ -189,6 +201,23 @@ def test_rule_matches_endpoint_files_and_completion_objects_never_parts() -> Non
     assert not matches(pattern, s3_event("pinpoint/endpoints.csv", "e", bucket="other-bucket"))
     deleted = {**s3_event("pinpoint/endpoints.csv", "e"), "detail-type": "Object Deleted"}
     assert not matches(pattern, deleted)
+
+
+def test_rule_matches_segment_exports_of_the_data_bucket_like_every_destination() -> None:
+    pattern = rule_pattern()
+    export = "segments/bingewatch/weekly-1/genres-action_bingewatch_affinity_weekly-1_2c7534183f6b.csv"
+    assert matches(pattern, s3_event(export, "e", bucket=DATA_BUCKET))
+    for key in ("segments/bingewatch/weekly-1/_summary.json", "train/bingewatch/users.csv", "pinpoint/endpoints.csv"):
+        assert not matches(pattern, s3_event(key, "e", bucket=DATA_BUCKET)), key
+    assert not matches(pattern, s3_event(export, "e", bucket="other-bucket"))
+    # the same pattern file as the SES and Connect destinations use for exports: one definition of "an export"
+    ses = json.loads(
+        render_text(
+            (REPO / "modules/ses_destination/event_patterns/segment_export.json").read_text(),
+            {"bucket_name": DATA_BUCKET, "export_prefix": "segments/"},
+        )
+    )
+    assert pattern["$or"][0]["detail"] == ses["detail"]
 
 
 # ------------------------------------------------------------------ end to end
@@ -370,4 +399,9 @@ def test_terraform_passes_exactly_the_template_variables() -> None:
     asl_locals = next(block["asl_vars"] for block in main["locals"] if "asl_vars" in block)
     template = (REPO / "statemachines/segment_import.asl.json").read_text()
     assert set(asl_locals) == placeholders(template) == set(asl_vars("arn:aws:sns:us-east-1:1:t"))
-    assert placeholders(PATTERN_FILE.read_text()) == {"bucket_name", "import_prefix"}
+    assert placeholders(PATTERN_FILE.read_text()) == {
+        "data_bucket_name",
+        "export_prefix",
+        "bucket_name",
+        "import_prefix",
+    }

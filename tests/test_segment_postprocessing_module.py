@@ -44,8 +44,10 @@ def test_terraform_wires_the_pattern_and_the_template_variables():
     main = (PATTERN.parents[1] / "main.tf").read_text()
     assert "event_patterns/batch_segment_job.json" in main
     assert "segment_postprocessing.asl.json" in main
-    for name in ("pinpoint_enabled", "max_concurrency", "split_function_arn", "resolve_function_arn"):
+    for name in ("split_function_arn", "finalize_function_arn", "notification_topic_arn"):
         assert f"{name} " in main or f"{name}=" in main
+    code = [row for row in main.splitlines() if not row.lstrip().startswith("#")]
+    assert not [row for row in code if "pinpoint" in row or "segment_bucket" in row]  # it knows no destination
 
 
 class Ticking(FakeContext):
@@ -73,7 +75,7 @@ def test_split_raises_a_typed_error_before_the_lambda_times_out(lambda_handler, 
 def test_resolve_raises_a_typed_error_before_the_lambda_times_out(lambda_handler, monkeypatch):
     monkeypatch.setenv("SEGMENT_BUCKET", "segments")
     monkeypatch.setenv("PINPOINT_APPLICATION_ID", "app")
-    handler = lambda_handler("resolve_endpoints")
+    handler = lambda_handler("pinpoint_resolve_endpoints")
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         for bucket in ("data", "segments"):

@@ -510,7 +510,10 @@ def test_root_deploys_each_destination_only_when_selected() -> None:
     assert 'contains(var.segment_destinations, "ses")' in local_values["ses_enabled"]
     assert modules["ses_destination"]["count"] == "${local.ses_enabled ? 1 : 0}"
     assert modules["pinpoint_import"]["count"] == "${local.pinpoint_enabled ? 1 : 0}"
-    assert modules["segment_postprocessing"]["pinpoint_enabled"] == "${local.pinpoint_enabled}"
+    # post-processing knows no destination; the Pinpoint destination reads the exports like the others
+    assert not {k for k in modules["segment_postprocessing"] if "pinpoint" in k or "segment_" in k}
+    for destination in ("pinpoint_import", "ses_destination", "connect_destination"):
+        assert modules[destination]["data_bucket_arn"] == "${module.storage.data_bucket_arn}", destination
     assert modules["storage"]["ses_import_prefix"] == "${local.ses_enabled ? local.ses_import_prefix : null}"
     variables = {
         k.strip('"'): v for block in hcl2.load((REPO / "variables.tf").open())["variable"] for k, v in block.items()

@@ -1,8 +1,6 @@
-"""Finish a job: per segment the Pinpoint completion object (written last), the job summary, the SNS text.
+"""Finish a job: the job summary next to the exports and the SNS text.
 
-Event: ``{"split": {"bucket", "report_key", ...}, "resolved": bool}``.
-Environment: ``DATA_BUCKET``, ``SEGMENT_BUCKET`` (absent when Pinpoint is off), ``SEGMENT_IMPORT_PREFIX``,
-``POWERTOOLS_*`` (Logger/Metrics).
+Event: ``{"split": {"bucket", "report_key", ...}}``. Environment: ``DATA_BUCKET``, ``POWERTOOLS_*`` (Logger/Metrics).
 Returns ``{"subject", "message", "summary_key", "totals"}`` — no user ids.
 """
 
@@ -46,21 +44,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         solution=report.get("solution", ""),
         job_entry=report.get("job_entry", ""),
         execution=report["execution"],
-        import_prefix=os.environ.get("SEGMENT_IMPORT_PREFIX", "pinpoint/"),
     )
-    resolved = bool(event.get("resolved")) and bool(os.environ.get("SEGMENT_BUCKET"))
-    import_storage = S3Storage(s3, os.environ["SEGMENT_BUCKET"]) if resolved else None
-    summary = finalize(data, report, config, import_storage, resolved)
+    summary = finalize(data, report, config)
     subject, message = notification(summary)
     totals = summary["totals"]
     for name, key in (
         ("Segments", "segments"),
         ("SegmentUsers", "users"),
         ("SegmentErrors", "errors"),
-        ("Endpoints", "endpoints"),
-        ("UsersUnresolved", "users_unresolved"),
     ):
-        if totals.get(key) is not None:
-            metrics.add_metric(name=name, unit=MetricUnit.Count, value=totals[key])
-    logger.info("finalized", extra={"job": config.job_name, "resolved": resolved, "totals": totals})
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=totals[key])
+    logger.info("finalized", extra={"job": config.job_name, "totals": totals})
     return {"subject": subject, "message": message, "summary_key": config.summary_key, "totals": summary["totals"]}

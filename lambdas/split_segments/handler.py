@@ -1,8 +1,7 @@
-"""Split a batch segment job's output into per-segment exports, chunk files and a chunk manifest (S3 pointers out).
+"""Split a batch segment job's output into one export per segment (S3 pointers and counts out).
 
-Event (from the state machine): ``{"job": {"JobArn", "JobName", "OutputPath"}, "execution": str, "resolve": bool}``.
-Environment: ``DATA_BUCKET``, ``SEGMENT_IMPORT_PREFIX`` (default ``pinpoint/``), ``CHUNK_SIZE`` (default 50000),
-``POWERTOOLS_*`` (Logger/Metrics).
+Event (from the state machine): ``{"job": {"JobArn", "JobName", "OutputPath"}, "execution": str}``.
+Environment: ``DATA_BUCKET``, ``POWERTOOLS_*`` (Logger/Metrics).
 Returns keys and counts only. Raises ``InputInvalid`` (no ``.out`` object) or ``SplitTimeout`` (clock). The work is
 ``core.segments.split_job``; this handler only binds the clients, the environment and the metrics.
 """
@@ -16,7 +15,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from contextual_targeting.core.log_stream import CurrentStdout
-from contextual_targeting.core.segments import DEFAULT_CHUNK_SIZE, SPLIT_METRICS, split_job
+from contextual_targeting.core.segments import SPLIT_METRICS, split_job
 from contextual_targeting.core.storage import S3Storage
 
 logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
@@ -43,9 +42,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event["job"],
         S3Storage(s3, os.environ["DATA_BUCKET"]),
         execution=event["execution"],
-        resolve=bool(event.get("resolve", True)),
-        chunk_size=int(os.environ.get("CHUNK_SIZE", DEFAULT_CHUNK_SIZE)),
-        import_prefix=os.environ.get("SEGMENT_IMPORT_PREFIX", "pinpoint/"),
         remaining_ms=context.get_remaining_time_in_millis,
     )
     for name, key in SPLIT_METRICS:

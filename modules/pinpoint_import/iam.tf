@@ -80,6 +80,114 @@ resource "aws_iam_role_policy" "import" {
   policy = data.aws_iam_policy_document.import.json
 }
 
+# ------------------------------------------------------------------------------------------------ chunk function
+data "aws_iam_policy_document" "chunk" {
+  statement {
+    sid       = "ReadExports"
+    actions   = ["s3:GetObject"]
+    resources = [local.export_objects]
+  }
+
+  statement {
+    sid       = "WriteChunksAndManifest"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [local.work_objects]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ resolve function
+data "aws_iam_policy_document" "resolve" {
+  statement {
+    sid       = "ReadChunksWriteStats"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = [local.work_objects]
+  }
+
+  statement {
+    sid       = "WriteImportParts"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [local.segment_objects]
+  }
+
+  statement {
+    sid       = "ResolveUsers"
+    actions   = ["mobiletargeting:GetUserEndpoints"]
+    resources = local.app_resource_arns
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ ready function
+data "aws_iam_policy_document" "ready" {
+  statement {
+    sid       = "ReadChunkStats"
+    actions   = ["s3:GetObject"]
+    resources = [local.work_objects]
+  }
+
+  statement {
+    sid       = "ListImportParts"
+    actions   = ["s3:ListBucket"]
+    resources = [var.segment_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.segment_import_prefix}segments/*"]
+    }
+  }
+
+  statement {
+    sid       = "WriteCompletionObjects"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = [local.segment_objects]
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ prepare function
 data "aws_iam_policy_document" "prepare" {
   statement {
@@ -113,9 +221,28 @@ data "aws_iam_policy_document" "prepare" {
 # ------------------------------------------------------------------------------------------------ state machine policy
 data "aws_iam_policy_document" "state_machine" {
   statement {
-    sid       = "InvokePrepare"
+    sid       = "InvokeFunctions"
     actions   = ["lambda:InvokeFunction"]
-    resources = [local.prepare_arn, "${local.prepare_arn}:*"]
+    resources = flatten([for arn in values(local.function_arns) : [arn, "${arn}:*"]])
+  }
+
+  # Distributed Map: read the chunk manifest (ItemReader) and run the child executions.
+  statement {
+    sid       = "ReadChunkManifest"
+    actions   = ["s3:GetObject"]
+    resources = [local.work_objects]
+  }
+
+  statement {
+    sid       = "StartMapChildExecutions"
+    actions   = ["states:StartExecution"]
+    resources = [local.state_machine_arn]
+  }
+
+  statement {
+    sid       = "ManageMapChildExecutions"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = [local.map_executions_arn]
   }
 
   statement {
@@ -153,6 +280,21 @@ data "aws_iam_policy_document" "state_machine" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["sns.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "DecryptChunkManifest"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
       }
     }
   }

@@ -18,13 +18,24 @@ output "prepare_function_name" {
   value       = module.prepare.function_name
 }
 
+output "function_names" {
+  description = "Functions of the workflow by role."
+  value = {
+    chunk   = module.chunk.function_name
+    resolve = module.resolve.function_name
+    ready   = module.ready.function_name
+    prepare = module.prepare.function_name
+    start   = module.trigger.start_function_name
+  }
+}
+
 output "start_function_name" {
   description = "Name of the start function (the rule's target)."
   value       = module.trigger.start_function_name
 }
 
 output "rule_arn" {
-  description = "ARN of the EventBridge rule (default bus) matching endpoint files and segment completion objects."
+  description = "ARN of the EventBridge rule (default bus) matching segment exports, endpoint files and segment completion objects."
   value       = module.trigger.rule_arn
 }
 
@@ -37,6 +48,9 @@ output "log_group_names" {
   description = "Log groups of the state machine and the functions, by role."
   value = {
     state_machine = module.state_machine.log_group_name
+    chunk         = module.chunk.log_group_name
+    resolve       = module.resolve.log_group_name
+    ready         = module.ready.log_group_name
     prepare       = module.prepare.log_group_name
     start         = module.trigger.start_log_group_name
   }

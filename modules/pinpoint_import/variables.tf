@@ -1,7 +1,7 @@
 # Root inputs (DEVELOPERS.md, "Root module inputs for workflow modules"): same names and types as the root passes.
 
 variable "name_prefix" {
-  description = "Prefix of every physical name: `<name_prefix>-segment-import` (state machine), `<name_prefix>-pinpoint-import-*` (functions, roles, rule, queue)."
+  description = "Prefix of every physical name: `<name_prefix>-segment-import` (state machine), `<name_prefix>-pinpoint-*` (functions, roles), `<name_prefix>-pinpoint-import-*` (start function, rule, queue)."
   type        = string
 
   validation {
@@ -14,6 +14,32 @@ variable "tags" {
   description = "Tags merged onto every taggable resource (on top of the provider's default_tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "data_bucket_name" {
+  description = "Name of the data bucket (EventBridge notifications on): the rule matches the segment exports written there, and the chunk files of a resolution go under `work/pinpoint/`."
+  type        = string
+}
+
+variable "data_bucket_arn" {
+  description = "ARN of the data bucket: the chunk function reads only the exports (`<export_prefix>*`); chunks, stats and manifests live under `work/pinpoint/`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.data_bucket_arn))
+    error_message = "data_bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
+  }
+}
+
+variable "export_prefix" {
+  description = "Key prefix of the segment exports in the data bucket (`<prefix><dataset group>/<job>/<segment>.csv`), as segment post-processing writes them."
+  type        = string
+  default     = "segments/"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$", var.export_prefix))
+    error_message = "export_prefix must be a relative S3 key prefix ending with \"/\", without \"*\", a leading \"/\" or empty path segments."
+  }
 }
 
 variable "segment_bucket_name" {
@@ -74,7 +100,7 @@ variable "kms_key_arn" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the log groups this module creates (two functions, the state machine)."
+  description = "Retention of the log groups this module creates (five functions, the state machine)."
   type        = number
   default     = 30
 
@@ -85,12 +111,12 @@ variable "log_retention_days" {
 }
 
 variable "lambda_package_dir" {
-  description = "Directory of the `make build` zips (`pinpoint_import_prepare.zip`, `start_execution.zip`)."
+  description = "Directory of the `make build` zips (`pinpoint_chunk_export.zip`, `pinpoint_resolve_endpoints.zip`, `pinpoint_segment_ready.zip`, `pinpoint_import_prepare.zip`, `start_execution.zip`)."
   type        = string
 }
 
 variable "powertools_layer_arn" {
-  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the prepare function (the zips do not bundle Powertools)."
+  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the workflow's functions (the zips do not bundle Powertools)."
   type        = string
 
   validation {
@@ -157,5 +183,49 @@ variable "event_retry_attempts" {
   validation {
     condition     = var.event_retry_attempts >= 0 && var.event_retry_attempts <= 185 && floor(var.event_retry_attempts) == var.event_retry_attempts
     error_message = "event_retry_attempts must be a whole number from 0 to 185."
+  }
+}
+
+variable "channel_type" {
+  description = "Endpoint channel type taken into the import parts (EMAIL, SMS, PUSH …, or ALL for every channel). Opted-out and inactive endpoints are always skipped."
+  type        = string
+  default     = "EMAIL"
+
+  validation {
+    condition     = contains(["ALL", "EMAIL", "SMS", "VOICE", "PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU", "CUSTOM", "IN_APP"], var.channel_type)
+    error_message = "channel_type must be ALL or a Pinpoint channel type."
+  }
+}
+
+variable "chunk_size" {
+  description = "User ids per chunk (one Distributed Map child execution and one import part each). At the default, a 5,000,000-user segment is 100 chunks."
+  type        = number
+  default     = 50000
+
+  validation {
+    condition     = var.chunk_size >= 100 && var.chunk_size <= 500000 && floor(var.chunk_size) == var.chunk_size
+    error_message = "chunk_size must be an integer between 100 and 500000."
+  }
+}
+
+variable "max_concurrency" {
+  description = "Chunks resolved at the same time (Distributed Map MaxConcurrency). Mind Pinpoint's GetUserEndpoints quota: max_concurrency × resolve_concurrency requests in flight."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 1000 && floor(var.max_concurrency) == var.max_concurrency
+    error_message = "max_concurrency must be an integer between 1 and 1000."
+  }
+}
+
+variable "resolve_concurrency" {
+  description = "GetUserEndpoints calls in flight per chunk (threads in the resolve function)."
+  type        = number
+  default     = 16
+
+  validation {
+    condition     = var.resolve_concurrency >= 1 && var.resolve_concurrency <= 64 && floor(var.resolve_concurrency) == var.resolve_concurrency
+    error_message = "resolve_concurrency must be an integer between 1 and 64."
   }
 }

@@ -1,8 +1,8 @@
-# The segment post-processing workflow: an ACTIVE batch segment job state change on the custom bus → rule → start
-# function (execution named after job ARN + status, so a duplicate event never processes twice) → state machine:
-# DescribeBatchSegmentJob → split (stream every .out object into exports, chunk files, a chunk manifest) →
-# Distributed Map over the manifest (resolve each chunk to Pinpoint endpoint ids, one part CSV per chunk; only when
-# Pinpoint is on) → finalize (completion object per segment written last, job summary) → SNS.
+# The segment post-processing workflow, the one producer: an ACTIVE batch segment job state change on the custom bus
+# → rule → start function (execution named after job ARN + status, so a duplicate event never processes twice) →
+# state machine: DescribeBatchSegmentJob → split (stream every .out object into one export per segment) → finalize
+# (job summary next to the exports) → SNS. It knows no destination: each destination module (pinpoint_import,
+# ses_destination, connect_destination) starts from the export objects on its own.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -16,32 +16,22 @@ locals {
   state_machine_name = "${var.name_prefix}-segment-postprocessing"
   function_names = {
     split    = "${var.name_prefix}-split-segments"
-    resolve  = "${var.name_prefix}-resolve-endpoints"
     finalize = "${var.name_prefix}-finalize-segments"
   }
-  # Functions this deployment creates (no resolve function when Pinpoint is off).
-  functions = { for key, name in local.function_names : key => name if key != "resolve" || var.pinpoint_enabled }
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
   # without a dependency cycle.
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
-  # Child executions of the Distributed Map: arn:…:execution:<state machine>/<map run label>:<id>
-  map_executions_arn = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${local.state_machine_name}/*"
-  function_arns      = { for key, name in local.function_names : key => "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${name}" }
-  job_arn_pattern    = "arn:${local.partition}:personalize:${local.region}:${local.account}:batch-segment-job/*"
+  function_arns     = { for key, name in local.function_names : key => "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${name}" }
+  job_arn_pattern   = "arn:${local.partition}:personalize:${local.region}:${local.account}:batch-segment-job/*"
 
-  batch_objects     = "${var.data_bucket_arn}/batch-output/*"
-  export_objects    = "${var.data_bucket_arn}/segments/*"
-  scratch_objects   = "${var.data_bucket_arn}/work/*"
-  segment_objects   = "${var.segment_bucket_arn}/${var.segment_import_prefix}segments/*"
-  app_resource_arns = var.pinpoint_enabled ? [var.pinpoint_application_arn, "${var.pinpoint_application_arn}/*"] : []
-  kms_statements    = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+  batch_objects   = "${var.data_bucket_arn}/batch-output/*"
+  export_objects  = "${var.data_bucket_arn}/segments/*"
+  scratch_objects = "${var.data_bucket_arn}/work/*"
+  kms_statements  = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
   asl_vars = {
-    pinpoint_enabled       = tostring(var.pinpoint_enabled)
-    max_concurrency        = tostring(var.max_concurrency)
     split_function_arn     = local.function_arns.split
-    resolve_function_arn   = local.function_arns.resolve # never reached when Pinpoint is off
     finalize_function_arn  = local.function_arns.finalize
     notification_topic_arn = var.notification_topic_arn
   }
@@ -53,24 +43,17 @@ locals {
   }
 }
 
-check "pinpoint_inputs" {
-  assert {
-    condition     = !var.pinpoint_enabled || (var.pinpoint_application_id != null && var.pinpoint_application_arn != null)
-    error_message = "pinpoint_application_id and pinpoint_application_arn are required when pinpoint_enabled is true."
-  }
-}
-
 # ------------------------------------------------------------------------------------------------ functions
 # Each function, its log group and role come from the shared Lambda function module; the function's own statements
-# (data.aws_iam_policy_document.split / .resolve / .finalize in iam.tf) go into the role's policy next to Logs and X-Ray.
+# (data.aws_iam_policy_document.split / .finalize in iam.tf) go into the role's policy next to Logs and X-Ray.
 module "split" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
   name                 = "split-segments"
-  description          = "Segment post-processing: stream batch segment job output into exports, chunk files and a chunk manifest"
-  role_description     = "Segment post-processing split function: read job output, write exports and scratch chunks"
+  description          = "Segment post-processing: stream batch segment job output into one export per segment"
+  role_description     = "Segment post-processing split function: read job output, write exports and the line report"
   zip_name             = "split_segments"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
@@ -78,39 +61,10 @@ module "split" {
   timeout     = 900
   memory_size = 1024
   environment = merge(local.powertools_env, {
-    DATA_BUCKET           = var.data_bucket_name
-    SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
-    CHUNK_SIZE            = tostring(var.chunk_size)
+    DATA_BUCKET = var.data_bucket_name
   })
   policy_name        = "split"
   policy_json        = data.aws_iam_policy_document.split.json
-  log_retention_days = var.log_retention_days
-  tags               = var.tags
-}
-
-module "resolve" {
-  source = "../lambda_function"
-  count  = var.pinpoint_enabled ? 1 : 0
-
-  name_prefix          = var.name_prefix
-  alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "resolve-endpoints"
-  description          = "Segment post-processing: resolve one chunk of user ids to Pinpoint endpoint ids (GetUserEndpoints)"
-  role_description     = "Segment post-processing resolve function: GetUserEndpoints, write Pinpoint import parts"
-  zip_name             = "resolve_endpoints"
-  lambda_package_dir   = var.lambda_package_dir
-  powertools_layer_arn = var.powertools_layer_arn
-  # A chunk of chunk_size users at resolve_concurrency calls in flight; ResolveTimeout is raised 20 s before the limit.
-  timeout     = 900
-  memory_size = 512
-  environment = merge(local.powertools_env, {
-    SEGMENT_BUCKET          = var.segment_bucket_name
-    PINPOINT_APPLICATION_ID = var.pinpoint_application_id
-    CHANNEL_TYPE            = var.channel_type
-    CONCURRENCY             = tostring(var.resolve_concurrency)
-  })
-  policy_name        = "resolve"
-  policy_json        = data.aws_iam_policy_document.resolve[0].json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
@@ -121,17 +75,15 @@ module "finalize" {
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
   name                 = "finalize-segments"
-  description          = "Segment post-processing: completion object per segment (written last), job summary, notification text"
-  role_description     = "Segment post-processing finalize function: completion objects, job summary"
+  description          = "Segment post-processing: job summary next to the exports, notification text"
+  role_description     = "Segment post-processing finalize function: read the line report, write the job summary"
   zip_name             = "finalize_segments"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 300
   memory_size          = 256
   environment = merge(local.powertools_env, {
-    DATA_BUCKET           = var.data_bucket_name
-    SEGMENT_BUCKET        = var.pinpoint_enabled ? var.segment_bucket_name : ""
-    SEGMENT_IMPORT_PREFIX = var.segment_import_prefix
+    DATA_BUCKET = var.data_bucket_name
   })
   policy_name        = "finalize"
   policy_json        = data.aws_iam_policy_document.finalize.json
@@ -149,7 +101,7 @@ module "state_machine" {
   alarm_topic_arn    = var.alarm_topic_arn
   name               = "segment-postprocessing"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/segment_postprocessing.asl.json", local.asl_vars)))
-  role_description   = "Segment post-processing state machine: describe the job, run the functions, Distributed Map, notifications"
+  role_description   = "Segment post-processing state machine: describe the job, run the functions, notifications"
   policy_name        = "segment-postprocessing"
   policy_json        = data.aws_iam_policy_document.state_machine.json
   log_retention_days = var.log_retention_days

@@ -9,10 +9,9 @@ output "state_machine_name" {
 }
 
 output "function_names" {
-  description = "Functions of the workflow by role (resolve is null when Pinpoint is off)."
+  description = "Functions of the workflow by role."
   value = {
     split    = module.split.function_name
-    resolve  = try(module.resolve[0].function_name, null)
     finalize = module.finalize.function_name
     start    = module.trigger.start_function_name
   }
@@ -33,7 +32,6 @@ output "log_group_names" {
   value = merge(
     { state_machine = module.state_machine.log_group_name },
     { split = module.split.log_group_name, finalize = module.finalize.log_group_name },
-    var.pinpoint_enabled ? { resolve = module.resolve[0].log_group_name } : {},
     { start = module.trigger.start_log_group_name },
   )
 }

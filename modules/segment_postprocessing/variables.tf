@@ -31,32 +31,6 @@ variable "data_bucket_arn" {
   }
 }
 
-variable "segment_bucket_name" {
-  description = "Segment import bucket: Pinpoint parts and completion objects are written under `<segment_import_prefix>segments/`."
-  type        = string
-}
-
-variable "segment_bucket_arn" {
-  description = "ARN of the segment import bucket."
-  type        = string
-
-  validation {
-    condition     = can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.segment_bucket_arn))
-    error_message = "segment_bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
-  }
-}
-
-variable "segment_import_prefix" {
-  description = "Pinpoint import prefix in the segment bucket (ends with \"/\"): parts go to `<prefix>segments/<segment>/part-NNNNN.csv`, completion objects to `<prefix>segments/<segment>.ready.json`."
-  type        = string
-  default     = "pinpoint/"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$", var.segment_import_prefix))
-    error_message = "segment_import_prefix must be a relative S3 key prefix ending with \"/\", without \"*\", a leading \"/\" or empty path segments."
-  }
-}
-
 variable "event_bus_name" {
   description = "Custom event bus the training workflow publishes Personalize state changes on."
   type        = string
@@ -117,78 +91,6 @@ variable "powertools_layer_arn" {
 variable "lambda_package_dir" {
   description = "Directory of the `make build` zips (`split_segments.zip`, `resolve_endpoints.zip`, `finalize_segments.zip`, `start_execution.zip`)."
   type        = string
-}
-
-variable "pinpoint_enabled" {
-  description = "Resolve users to Pinpoint endpoints and write import parts + completion objects. false: exports and summary only (no resolve function, no Pinpoint permissions)."
-  type        = bool
-  default     = true
-}
-
-variable "pinpoint_application_id" {
-  description = "Pinpoint application (project) id; required when pinpoint_enabled, ignored otherwise."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.pinpoint_application_id == null || can(regex("^[a-zA-Z0-9]{1,64}$", var.pinpoint_application_id))
-    error_message = "pinpoint_application_id must be a Pinpoint application id."
-  }
-}
-
-variable "pinpoint_application_arn" {
-  description = "ARN of the Pinpoint application (`arn:<partition>:mobiletargeting:<region>:<account>:apps/<id>`); required when pinpoint_enabled."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.pinpoint_application_arn == null || can(regex("^arn:[a-z-]+:mobiletargeting:[a-z0-9-]+:[0-9]{12}:apps/[a-zA-Z0-9]+$", var.pinpoint_application_arn))
-    error_message = "pinpoint_application_arn must be a Pinpoint application ARN."
-  }
-}
-
-variable "channel_type" {
-  description = "Endpoint channel type taken into the import parts (EMAIL, SMS, PUSH …, or ALL for every channel). Opted-out and inactive endpoints are always skipped."
-  type        = string
-  default     = "EMAIL"
-
-  validation {
-    condition     = contains(["ALL", "EMAIL", "SMS", "VOICE", "PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "BAIDU", "CUSTOM", "IN_APP"], var.channel_type)
-    error_message = "channel_type must be ALL or a Pinpoint channel type."
-  }
-}
-
-variable "chunk_size" {
-  description = "User ids per chunk (one Distributed Map child execution and one import part each). At the default, a 5,000,000-user segment is 100 chunks."
-  type        = number
-  default     = 50000
-
-  validation {
-    condition     = var.chunk_size >= 100 && var.chunk_size <= 500000 && floor(var.chunk_size) == var.chunk_size
-    error_message = "chunk_size must be an integer between 100 and 500000."
-  }
-}
-
-variable "max_concurrency" {
-  description = "Chunks resolved at the same time (Distributed Map MaxConcurrency). Mind Pinpoint's GetUserEndpoints quota: max_concurrency × resolve_concurrency requests in flight."
-  type        = number
-  default     = 4
-
-  validation {
-    condition     = var.max_concurrency >= 1 && var.max_concurrency <= 1000 && floor(var.max_concurrency) == var.max_concurrency
-    error_message = "max_concurrency must be an integer between 1 and 1000."
-  }
-}
-
-variable "resolve_concurrency" {
-  description = "GetUserEndpoints calls in flight per chunk (threads in the resolve function)."
-  type        = number
-  default     = 16
-
-  validation {
-    condition     = var.resolve_concurrency >= 1 && var.resolve_concurrency <= 64 && floor(var.resolve_concurrency) == var.resolve_concurrency
-    error_message = "resolve_concurrency must be an integer between 1 and 64."
-  }
 }
 
 variable "event_retry_attempts" {

@@ -2,7 +2,7 @@
 
 Generates (not timed, in a child process) a job output of ``--segments`` lines with ``--users-per-segment`` ids
 each, then runs the core exactly as the ``split_segments`` Lambda runs it (``segments.split_job_output``: streaming
-parse, export CSV, chunk files, manifest) with its S3 streams swapped for local files, in a freshly spawned
+parse, one export CSV per segment) with its S3 streams swapped for local files, in a freshly spawned
 interpreter that imports only the core (the CLI process itself holds numpy/scipy from other subcommands), so
 ``peak_rss_mb`` is the peak RSS of that process (interpreter included), as a Lambda would see it.
 ``--baseline`` runs the original solution's approach instead (whole object read, ``json.loads`` of each line, the
@@ -27,7 +27,6 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("postprocess", help="streaming split/export of a batch segment job output")
     parser.add_argument("--segments", type=int, default=10, help="lines (queries) in the job output (max 10)")
     parser.add_argument("--users-per-segment", type=int, default=5_000_000)
-    parser.add_argument("--chunk-size", type=int, default=50_000)
     parser.add_argument("--baseline", action="store_true", help="seed-style: whole read + json.loads per line")
     parser.set_defaults(func=run)
 
@@ -47,13 +46,13 @@ def generate(path: str, segments: int, users: int) -> None:
             out.write(']}, "error": null}\n')
 
 
-def _streaming(source: Path, out: Path, chunk_size: int) -> dict[str, Any]:
+def _streaming(source: Path, out: Path) -> dict[str, Any]:
     from contextual_targeting.core.segments import SplitConfig, split_job_output
     from contextual_targeting.core.storage import LocalStorage
 
-    config = SplitConfig(job_name="bench", dataset_group="bench", execution="bench", chunk_size=chunk_size)
+    config = SplitConfig(job_name="bench", dataset_group="bench", execution="bench")
     result = split_job_output([(str(source), lambda: source.open("rb"))], LocalStorage(out), config)
-    return {"chunks": result["chunks"], "users": result["users"], "lines": result["lines"]}
+    return {"users": result["users"], "lines": result["lines"]}
 
 
 def _baseline(source: Path, out: Path) -> dict[str, Any]:
@@ -69,7 +68,7 @@ def _baseline(source: Path, out: Path) -> dict[str, Any]:
         (out / f"segment-{number}.csv").write_text("USER_ID\n" + "\n".join(ids) + "\n")
         users += len(ids)
         lines += 1
-    return {"chunks": 0, "users": users, "lines": lines}
+    return {"users": users, "lines": lines}
 
 
 def _vm_hwm_mb() -> float | None:
@@ -84,10 +83,10 @@ def _vm_hwm_mb() -> float | None:
     return None
 
 
-def measure(source: str, out: str, chunk_size: int, baseline: bool, results: Any) -> None:
+def measure(source: str, out: str, baseline: bool, results: Any) -> None:
     """Runs in a fresh (spawned) interpreter that imports only the core, like the Lambda runtime."""
     started, cpu = time.perf_counter(), time.process_time()
-    counts = _baseline(Path(source), Path(out)) if baseline else _streaming(Path(source), Path(out), chunk_size)
+    counts = _baseline(Path(source), Path(out)) if baseline else _streaming(Path(source), Path(out))
     results.put(
         {
             **counts,
@@ -112,9 +111,7 @@ def run(args: Any) -> int:
             raise SystemExit("generating the job output failed")
         spawn = multiprocessing.get_context("spawn")
         queue = spawn.Queue()
-        worker = spawn.Process(
-            target=measure, args=(str(source), str(Path(tmp) / "out"), args.chunk_size, args.baseline, queue)
-        )
+        worker = spawn.Process(target=measure, args=(str(source), str(Path(tmp) / "out"), args.baseline, queue))
         worker.start()
         measured = queue.get()
         worker.join()
@@ -129,7 +126,6 @@ def run(args: Any) -> int:
                 "users_per_segment": args.users_per_segment,
                 "users": users,
                 "input_mb": round(input_mb, 1),
-                "chunks": measured["chunks"],
                 "seconds": round(seconds, 2),
                 "cpu_seconds": round(measured["cpu_seconds"], 2),
                 "seconds_per_5m_users": round(seconds * 5_000_000 / users, 2) if users else None,

@@ -1,7 +1,9 @@
 """`contextual-targeting postprocess`: a downloaded batch segment job output → exports, summary, import CSVs.
 
-The same core as the ``split_segments`` / ``resolve_endpoints`` / ``finalize_segments`` Lambdas, with local folders
-instead of S3 and an endpoint mapping file instead of ``GetUserEndpoints``:
+The same core as the post-processing Lambdas (``split_segments``, ``finalize_segments``) and, given ``--endpoints``,
+the Pinpoint destination's resolution (``pinpoint_chunk_export``, ``pinpoint_resolve_endpoints``,
+``pinpoint_segment_ready``), with local folders instead of S3 and an endpoint mapping file instead of
+``GetUserEndpoints``:
 
     contextual-targeting postprocess --job-output job_config.json.out --out out/ [--endpoints endpoints.csv]
 
@@ -23,15 +25,14 @@ from typing import IO, Any
 
 from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointFileError, EndpointMap
 from contextual_targeting.core.naming import JobContext, job_context
-from contextual_targeting.core.segments import (
+from contextual_targeting.core.pinpoint_segments import (
     DEFAULT_CHUNK_SIZE,
-    NoSegments,
-    SplitConfig,
-    finalize,
-    notification,
+    DEFAULT_WORK_PREFIX,
+    chunk_export,
+    mark_ready,
     resolve_chunk,
-    split_job_output,
 )
+from contextual_targeting.core.segments import NoSegments, SplitConfig, finalize, notification, split_job_output
 from contextual_targeting.core.storage import LocalStorage
 
 EXECUTION = "postprocess-local"
@@ -93,26 +94,53 @@ def run(args: Any) -> int:
         solution=context.solution,
         job_entry=context.job_entry,
         execution=EXECUTION,
-        chunk_size=args.chunk_size,
-        write_chunks=args.endpoints is not None,
-        chunk_bucket=str(args.out),
     )
     result = split_job_output([(str(p), _opener(p)) for p in sources], storage, config)
-    resolved = args.endpoints is not None
-    if mapping is not None:
-        for item in storage.get_json(config.manifest_key):
-            resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
     try:
         report = storage.get_json(config.report_key)
-        summary = finalize(storage, report, config, storage if resolved else None, resolved)
+        summary = finalize(storage, report, config)
     except NoSegments as error:
-        shutil.rmtree(Path(args.out) / config.work_folder, ignore_errors=True)
+        _remove_scratch(Path(args.out), config.work_folder, [])
         print(f"postprocess: {error}", file=sys.stderr)
         return 1
-    shutil.rmtree(Path(args.out) / config.work_folder, ignore_errors=True)
-    with contextlib.suppress(OSError):  # only if empty: never remove a user's own files
-        (Path(args.out) / config.work_prefix).rmdir()
+    totals = dict(summary["totals"])
+    resolutions: list[str] = []
+    if mapping is not None:
+        totals.update(_resolve(storage, report, mapping, args.chunk_size, resolutions))
+    _remove_scratch(Path(args.out), config.work_folder, resolutions)
     _, text = notification(summary)
     print(text)
-    print(json.dumps({"summary": summary["summary_file"], **summary["totals"], "seconds": result["seconds"]}))
+    print(json.dumps({"summary": summary["summary_file"], **totals, "seconds": result["seconds"]}))
     return 1 if summary["errors"] else 0
+
+
+def _resolve(
+    storage: LocalStorage, report: dict[str, Any], mapping: EndpointMap, chunk_size: int, folders: list[str]
+) -> dict[str, int]:
+    """What the Pinpoint destination does with each export: chunks → endpoint ids → parts + completion object.
+
+    Appends each resolution's scratch folder to ``folders``."""
+    endpoints = unresolved = 0
+    for index, record in enumerate(report["segments"]):
+        if not record.get("export_key"):
+            continue
+        execution = f"{EXECUTION}-{index:05d}"
+        resolution = chunk_export(
+            storage, record["export_key"], execution=execution, chunk_size=chunk_size, identity=record.get("identity")
+        )
+        folders.append(f"{DEFAULT_WORK_PREFIX}{execution}/")
+        for item in storage.get_json(resolution["manifest_key"]):
+            resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
+        ready = mark_ready(storage, storage, resolution, execution)
+        endpoints += ready["endpoints"]
+        unresolved += ready["users_unresolved"]
+    return {"endpoints": endpoints, "users_unresolved": unresolved}
+
+
+def _remove_scratch(out: Path, work_folder: str, resolutions: list[str]) -> None:
+    """Remove the scratch folders this command wrote (never a user's own files), then ``work/`` if left empty."""
+    for folder in (work_folder, *resolutions):
+        shutil.rmtree(out / folder, ignore_errors=True)
+    for empty in (out / DEFAULT_WORK_PREFIX, out / "work"):
+        with contextlib.suppress(OSError):  # only if empty
+            empty.rmdir()

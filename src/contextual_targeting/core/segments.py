@@ -1,17 +1,15 @@
-"""Segment post-processing core: job output → exports, chunks, manifest (split) and summary, completion (finalize).
+"""Segment post-processing core: job output → one export per segment (split), then the job summary (finalize).
 
 Shared by the ``split_segments`` / ``finalize_segments`` Lambdas (S3 storage) and by ``contextual-targeting
-postprocess`` (local folders). Keys (see DEVELOPERS.md):
+postprocess`` (local folders). Post-processing knows no destination: every destination module starts from the
+exports on its own (``core.pinpoint_segments``, ``core.ses_contacts``, ``core.connect_profiles``). Keys (see
+DEVELOPERS.md):
 
-- export, always: ``segments/<dataset group>/<job name>/<segment>.csv`` (header ``USER_ID``, rank order) and
+- exports: ``segments/<dataset group>/<job name>/<segment>.csv`` (header ``USER_ID``, rank order) and
   ``segments/<dataset group>/<job name>/_summary.json``;
-- scratch: ``work/<execution>/chunks/<segment>/chunk-NNNNN.csv`` (≤ ``chunk_size`` ids each),
-  ``work/<execution>/manifest.json`` (the Distributed Map's items: one per chunk, pointers and counts only),
-  ``work/<execution>/segments.json`` (one record per line), ``work/<execution>/stats/<segment>/chunk-NNNNN.json``;
-- Pinpoint: ``<import prefix>segments/<segment>/part-NNNNN.csv`` (header ``Id``) and, written last,
-  ``<import prefix>segments/<segment>.ready.json``.
+- scratch: ``work/<execution>/segments.json`` (one record per line of the job output).
 
-Every key derives from the job, the segment and the chunk index, so a retried or re-run step overwrites.
+Every key derives from the job and the segment, so a retried or re-run step overwrites.
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ from contextual_targeting.core.batch_output import EMPTY, OK, LineResult
 from contextual_targeting.core.naming import JobContext, SegmentIdentity, SegmentNamer, job_context
 from contextual_targeting.core.storage import S3Storage, Storage, WritableObject
 
-DEFAULT_CHUNK_SIZE = 50_000
 SUMMARY_NAME = "_summary.json"
 _CSV_SPECIAL = (",", '"', "\r")  # with "\n" inside an id (found by counting lines): quote
 _CSV_QUOTE = (",", '"', "\r", "\n")
@@ -35,10 +32,6 @@ _CSV_QUOTE = (",", '"', "\r", "\n")
 
 class SplitTimeout(Exception):
     """The Lambda is about to time out while splitting; raise a named error instead of ``Sandbox.Timedout``."""
-
-
-class ChunksIncomplete(Exception):
-    """A segment's chunk has no resolution stats: a Distributed Map child failed; nothing is imported."""
 
 
 class InputInvalid(Exception):
@@ -98,12 +91,8 @@ class SplitConfig:
     job_arn: str = ""
     solution: str = ""  # identity parts (naming.JobContext); "" / job name for a job outside the layout
     job_entry: str = ""
-    chunk_size: int = DEFAULT_CHUNK_SIZE
-    write_chunks: bool = True  # False when Pinpoint is off: exports only
-    import_prefix: str = "pinpoint/"
     export_prefix: str = "segments/"
     work_prefix: str = "work/"
-    chunk_bucket: str = ""  # recorded in the manifest items
 
     @property
     def context(self) -> JobContext:
@@ -119,22 +108,6 @@ class SplitConfig:
 
     def export_key(self, segment: str) -> str:
         return f"{self.export_folder}{segment}.csv"
-
-    def chunk_key(self, segment: str, index: int) -> str:
-        return f"{self.work_folder}chunks/{segment}/chunk-{index:05d}.csv"
-
-    def stats_key(self, segment: str, index: int) -> str:
-        return f"{self.work_folder}stats/{segment}/chunk-{index:05d}.json"
-
-    def part_key(self, segment: str, index: int) -> str:
-        return f"{self.import_prefix}segments/{segment}/part-{index:05d}.csv"
-
-    def ready_key(self, segment: str) -> str:
-        return f"{self.import_prefix}segments/{segment}.ready.json"
-
-    @property
-    def manifest_key(self) -> str:
-        return f"{self.work_folder}manifest.json"
 
     @property
     def report_key(self) -> str:
@@ -165,21 +138,18 @@ def export_metadata(identity: SegmentIdentity, config: SplitConfig) -> dict[str,
 
 
 class _SegmentSink:
-    """Writes one segment: the export (all ids, rank order) and, optionally, chunk files of ``chunk_size`` ids."""
+    """Writes one segment's export: every id once, in rank order."""
 
     def __init__(
         self, storage: Storage, config: SplitConfig, identity: SegmentIdentity, check_clock: Callable[[], None]
     ) -> None:
         segment = identity.name
-        self._storage, self._config, self.segment = storage, config, segment
+        self.segment = segment
         self._check_clock = check_clock
         self._export: WritableObject = storage.open_write(
             config.export_key(segment), metadata=export_metadata(identity, config)
         )
         self._export.write(b"USER_ID\n")
-        self._chunk: WritableObject | None = None
-        self._chunk_fill = 0
-        self.chunks: list[int] = []  # ids per chunk
         self._batches = 0
         # Duplicates are dropped after their first (highest-ranked) occurrence; empty ids are rejected. The set holds
         # the line's ids (one segment at a time: ~80 bytes per id, 5M ids ≈ 400 MB of the function's 1024 MB).
@@ -187,15 +157,6 @@ class _SegmentSink:
         self.written = 0
         self.duplicates = 0
         self.empty_ids = 0
-
-    def _next_chunk(self) -> WritableObject:
-        if self._chunk is not None:
-            self._chunk.close()
-        self._chunk = self._storage.open_write(self._config.chunk_key(self.segment, len(self.chunks)))
-        self._chunk.write(b"USER_ID\n")
-        self.chunks.append(0)
-        self._chunk_fill = 0
-        return self._chunk
 
     def _unique(self, ids: list[str]) -> list[str]:
         fresh = set(ids)
@@ -218,20 +179,7 @@ class _SegmentSink:
         if not ids:
             return
         self.written += len(ids)
-        encoded = encode_csv_rows(ids)
-        self._export.write(encoded)
-        if self._config.write_chunks:
-            start = 0
-            while start < len(ids):
-                chunk = self._chunk
-                if chunk is None or self._chunk_fill >= self._config.chunk_size:
-                    chunk = self._next_chunk()
-                take = min(len(ids) - start, self._config.chunk_size - self._chunk_fill)
-                # the whole batch fits in this chunk (the usual case): reuse the export's bytes
-                chunk.write(encoded if take == len(ids) else encode_csv_rows(ids[start : start + take]))
-                self._chunk_fill += take
-                self.chunks[-1] += take
-                start += take
+        self._export.write(encode_csv_rows(ids))
         self._batches += 1
         if self._batches % 64 == 0:
             self._check_clock()
@@ -239,12 +187,8 @@ class _SegmentSink:
     def close(self, ok: bool) -> None:
         self._seen = set()
         if ok:
-            if self._chunk is not None:
-                self._chunk.close()
             self._export.close()
         else:
-            if self._chunk is not None:
-                self._chunk.abort()
             self._export.abort()
 
 
@@ -255,7 +199,7 @@ def split_job_output(
     remaining_ms: Callable[[], int] | None = None,
     safety_ms: int = 30_000,
 ) -> dict[str, Any]:
-    """Stream every source (``(name, opener)``) line by line into exports (+ chunks); write manifest and report.
+    """Stream every source (``(name, opener)``) line by line into exports; write the report (one record a line).
 
     Returns a small dict (keys and counts only) for Step Functions state.
     """
@@ -267,7 +211,6 @@ def split_job_output(
     namer = SegmentNamer(config.context)
     sinks: dict[int, _SegmentSink] = {}
     records: list[dict[str, Any]] = []
-    manifest: list[dict[str, Any]] = []
 
     def name_line(result: LineResult) -> SegmentIdentity:
         identity = namer.identity(result.query, result.query_type)
@@ -296,7 +239,6 @@ def split_job_output(
                 record.setdefault("segment_name", None)
                 record.setdefault("identity", None)
                 record["export_key"] = None
-                record["chunks"] = 0
                 record["duplicate_ids"] = sink.duplicates if sink is not None else 0
                 record["empty_ids"] = sink.empty_ids if sink is not None else 0
                 if sink is not None and result.status in (OK, EMPTY):
@@ -304,19 +246,6 @@ def split_job_output(
                     if sink.written == 0 and record["status"] == OK:
                         record["status"] = EMPTY
                     record["export_key"] = config.export_key(sink.segment)
-                    record["chunks"] = len(sink.chunks)
-                    for index, count in enumerate(sink.chunks):
-                        manifest.append(
-                            {
-                                "segment": sink.segment,
-                                "index": index,
-                                "users": count,
-                                "chunk_bucket": config.chunk_bucket,
-                                "chunk_key": config.chunk_key(sink.segment, index),
-                                "part_key": config.part_key(sink.segment, index),
-                                "stats_key": config.stats_key(sink.segment, index),
-                            }
-                        )
                 records.append(record)
         finally:
             close = getattr(stream, "close", None)
@@ -330,22 +259,18 @@ def split_job_output(
         "job_entry": config.job_entry,
         "execution": config.execution,
         "sources": source_names,
-        "resolve": config.write_chunks,
         "segments": records,
     }
     storage.put_json(config.report_key, report)
-    storage.put_json(config.manifest_key, manifest)
     ok = [r for r in records if r["status"] == OK]
     return {
         "bucket": getattr(storage, "bucket", ""),
-        "manifest_key": config.manifest_key,
         "report_key": config.report_key,
         "lines": len(records),
         "segments": len(ok),
         "empty": sum(1 for r in records if r["status"] == EMPTY),
         "failed_lines": sum(1 for r in records if r["status"] not in (OK, EMPTY)),
         "users": sum(r["users"] for r in records),
-        "chunks": len(manifest),
         "seconds": round(time.monotonic() - started, 3),
     }
 
@@ -356,7 +281,6 @@ SPLIT_METRICS = (
     ("EmptySegments", "empty"),
     ("FailedLines", "failed_lines"),
     ("SegmentUsersSplit", "users"),
-    ("Chunks", "chunks"),
 )
 
 
@@ -366,14 +290,11 @@ def split_job(
     data: S3Storage,
     *,
     execution: str,
-    resolve: bool = True,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    import_prefix: str = "pinpoint/",
     remaining_ms: Callable[[], int] | None = None,
 ) -> dict[str, Any]:
     """The ``split_segments`` step: every ``.out`` object under the job's ``OutputPath`` (``job`` = the
-    ``DescribeBatchSegmentJob`` fields ``JobArn``, ``JobName``, ``OutputPath``) split into exports (+ chunks when
-    ``resolve``) in ``data``; returns keys and counts. ``InputInvalid`` when the job wrote no ``.out`` object."""
+    ``DescribeBatchSegmentJob`` fields ``JobArn``, ``JobName``, ``OutputPath``) split into exports in ``data``;
+    returns keys and counts. ``InputInvalid`` when the job wrote no ``.out`` object."""
     output_bucket, output_prefix = parse_s3_url(job["OutputPath"])
     if output_prefix and not output_prefix.endswith("/"):
         output_prefix += "/"
@@ -386,38 +307,18 @@ def split_job(
         job["JobName"],
         job_arn=job.get("JobArn", ""),
         execution=execution,
-        chunk_size=chunk_size,
-        write_chunks=resolve,
-        import_prefix=import_prefix,
-        chunk_bucket=data.bucket,
     )
     sources = [(f"s3://{output_bucket}/{key}", lambda key=key: source.open_read(key)) for key in keys]
-    result = split_job_output(sources, data, config, remaining_ms=remaining_ms)
-    result["resolve"] = config.write_chunks
-    return result
+    return split_job_output(sources, data, config, remaining_ms=remaining_ms)
 
 
-def finalize(
-    storage: Storage,
-    report: dict[str, Any],
-    config: SplitConfig,
-    import_storage: Storage | None,
-    resolved: bool,
-) -> dict[str, Any]:
-    """Per segment: sum the chunk stats, write ``.ready.json`` last (Pinpoint on); then the job summary.
+def finalize(storage: Storage, report: dict[str, Any], config: SplitConfig) -> dict[str, Any]:
+    """The job summary (one entry per line of the job output: status, users, export) written next to the exports.
 
-    ``resolved`` says whether the endpoint resolution ran (Pinpoint on). Stale parts of an earlier run with a
-    different chunking are deleted so a re-run leaves exactly this run's parts. Returns the summary.
+    ``NoSegments`` (after the summary is written) when no line produced a segment with users. Returns the summary.
     """
     segments: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
-    importing = resolved and import_storage is not None
-    # every chunk of every segment first: no completion object is written unless all segments are complete
-    collected = {
-        id(record): _collect_stats(storage, config, record)
-        for record in report["segments"]
-        if importing and record["status"] == OK and record.get("segment_name")
-    }
     for record in report["segments"]:
         name = record.get("segment_name")
         entry: dict[str, Any] = {
@@ -431,17 +332,11 @@ def finalize(
             "users": record["users"],
             "duplicate_ids": record.get("duplicate_ids", 0),  # dropped after their first (highest-ranked) one
             "empty_ids": record.get("empty_ids", 0),  # rejected: an empty id names nobody
-            "endpoints": None,
-            "users_unresolved": None,
             "files": {"export": storage.url(record["export_key"]) if record.get("export_key") else None},
         }
         if record["status"] not in (OK, EMPTY):
             entry["error"] = record["error"]
             errors.append({"line": record["line"], "source": record["source"], "error": record["error"]})
-        if import_storage is not None and id(record) in collected:
-            imported = _finalize_import(import_storage, config, record, collected[id(record)])
-            entry["files"].update(imported.pop("files", {}))
-            entry.update(imported)
         segments.append(entry)
     summary = {
         "job_name": config.job_name,
@@ -451,7 +346,6 @@ def finalize(
         "job_entry": config.job_entry,
         "execution": config.execution,
         "sources": report.get("sources", []),
-        "pinpoint": resolved,
         "segments": segments,
         "errors": errors,
         "totals": {
@@ -460,8 +354,6 @@ def finalize(
             "users": sum(s["users"] for s in segments),
             "duplicate_ids": sum(s["duplicate_ids"] for s in segments),
             "empty_ids": sum(s["empty_ids"] for s in segments),
-            "endpoints": sum(s["endpoints"] or 0 for s in segments) if resolved else None,
-            "users_unresolved": sum(s["users_unresolved"] or 0 for s in segments) if resolved else None,
             "errors": len(errors),
         },
         "summary_file": storage.url(config.summary_key),
@@ -488,61 +380,6 @@ def no_segments_text(summary: dict[str, Any]) -> str:
     )[:4000]
 
 
-def _collect_stats(storage: Storage, config: SplitConfig, record: dict[str, Any]) -> dict[str, Any]:
-    """Sum a segment's chunk stats; ``ChunksIncomplete`` if any chunk has none (it was never resolved)."""
-    name = record["segment_name"]
-    endpoints = unresolved = 0
-    parts: list[str] = []
-    missing: list[int] = []
-    for index in range(record["chunks"]):
-        key = config.stats_key(name, index)
-        if not storage.exists(key):
-            missing.append(index)
-            continue
-        stats = storage.get_json(key)
-        endpoints += stats["endpoints"]
-        unresolved += stats["users_unresolved"]
-        if stats.get("part_key"):
-            parts.append(stats["part_key"])
-    if missing:
-        raise ChunksIncomplete(f"segment {name}: {len(missing)} of {record['chunks']} chunk(s) were not resolved")
-    return {"endpoints": endpoints, "unresolved": unresolved, "parts": parts}
-
-
-def _finalize_import(
-    import_storage: Storage, config: SplitConfig, record: dict[str, Any], collected: dict[str, Any]
-) -> dict[str, Any]:
-    name = record["segment_name"]
-    endpoints, unresolved, parts = collected["endpoints"], collected["unresolved"], collected["parts"]
-    folder = f"{config.import_prefix}segments/{name}/"
-    for key in import_storage.list(folder):
-        if key not in parts:  # left over from an earlier run with other chunking
-            import_storage.delete(key)
-    ready_key = config.ready_key(name)
-    result: dict[str, Any] = {"endpoints": endpoints, "users_unresolved": unresolved, "parts": len(parts)}
-    if parts:
-        import_storage.put_json(
-            ready_key,
-            {
-                "segment_name": name,
-                "identity": record.get("identity"),
-                "job_name": config.job_name,
-                "s3_url": import_storage.url(folder),
-                "parts": len(parts),
-                "endpoints": endpoints,
-                "users": record["users"],
-                "unresolved": unresolved,
-                "job_arn": config.job_arn,
-                "query": record["query"],
-            },
-        )
-        result["files"] = {"import": import_storage.url(ready_key)}
-    else:
-        import_storage.delete(ready_key)
-        result["note"] = "no endpoint resolved: nothing to import"
-    return result
-
-
 def notification(summary: dict[str, Any]) -> tuple[str, str]:
     """(subject ≤ 100 chars, plain-text body) for the SNS message."""
     totals = summary["totals"]
@@ -559,8 +396,6 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
     ]
     for seg in summary["segments"]:
         line = f"- line {seg['line']} [{seg['status']}] {seg['segment_name'] or '-'}: {seg['users']} users"
-        if summary["pinpoint"] and seg["endpoints"] is not None:
-            line += f", {seg['endpoints']} endpoints, {seg['users_unresolved']} users without endpoint"
         if seg.get("error"):
             line += f" — {seg['error']}"
             if seg.get("source"):
@@ -573,51 +408,3 @@ def notification(summary: dict[str, Any]) -> tuple[str, str]:
     details = {k: summary[k] for k in ("job_name", "job_arn", "summary_file", "totals")}
     lines += ["", json.dumps(details, separators=(",", ":"), ensure_ascii=False)]
     return notifications.subject(subject), "\n".join(lines)
-
-
-def resolve_chunk(
-    item: dict[str, Any],
-    storage: Storage,
-    import_storage: Storage,
-    lookup: Callable[[str], list[str]],
-    concurrency: int,
-    check_clock: Callable[[], None] | None = None,
-) -> dict[str, Any]:
-    """One manifest item: chunk ids → endpoint ids → part CSV (header ``Id``) + stats JSON. Counts only out.
-
-    A chunk without any endpoint writes no part (an import of a header-only file would fail) and removes a
-    part left at that key by an earlier run.
-    """
-    from contextual_targeting.core.endpoints import read_user_ids, resolve_ids
-
-    part = import_storage.open_write(item["part_key"])
-    part.write(b"Id\n")
-    stream = storage.open_read(item["chunk_key"])
-    try:
-        users, endpoints, unresolved = resolve_ids(
-            read_user_ids(stream),
-            lookup,
-            lambda ids: part.write(encode_csv_rows(ids)),
-            concurrency=concurrency,
-            check_clock=check_clock,
-        )
-    except BaseException:
-        part.abort()
-        raise
-    finally:
-        stream.close()
-    if endpoints:
-        part.close()
-    else:
-        part.abort()
-        import_storage.delete(item["part_key"])
-    stats = {
-        "segment": item["segment"],
-        "index": item["index"],
-        "users": users,
-        "endpoints": endpoints,
-        "users_unresolved": unresolved,
-        "part_key": item["part_key"] if endpoints else None,
-    }
-    storage.put_json(item["stats_key"], stats)
-    return stats

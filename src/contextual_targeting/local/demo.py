@@ -306,8 +306,12 @@ def _run(
             endpoint_ids = sorted(cloud.pinpoint.apps[s.application_id].endpoints)
             for segment in cloud.pinpoint.segments(s.application_id):
                 pinpoint_segments[segment["Name"]] = segment
+        # the Pinpoint destination's completion objects carry its counts (the summary knows no destination)
+        ready_dir = out_dir / s.segment_import_prefix / "segments"
         for summary in result.summaries:
             for seg in summary["segments"]:
+                ready_file = ready_dir / f"{seg['segment_name']}.ready.json"
+                ready = json.loads(ready_file.read_text()) if seg["segment_name"] and ready_file.is_file() else {}
                 pin = pinpoint_segments.get(seg["segment_name"] or "")
                 members = len(cloud.pinpoint.segment_members(s.application_id, pin["Id"])) if pin is not None else None
                 result.segments.append(
@@ -317,8 +321,8 @@ def _run(
                         "query": seg["query"],
                         "status": seg["status"],
                         "users": seg["users"],
-                        "endpoints": seg["endpoints"],
-                        "unresolved": seg["users_unresolved"],
+                        "endpoints": ready.get("endpoints"),
+                        "unresolved": ready.get("unresolved"),
                         "pinpoint_segment_id": pin["Id"] if pin else None,
                         "pinpoint_endpoints": members,
                     }

@@ -133,55 +133,102 @@ def _starter(prefix: str, workflow_name: str, state_machine_arn: str) -> Functio
 
 def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
     """The workflows as the root module composes them (see each module's main.tf)."""
-    p = settings.name_prefix
-    specs: list[WorkflowSpec] = []
-    specs.extend(_workflow_specs_extra(settings))
+    specs = _workflow_specs_extra(settings)
     if settings.pinpoint:
-        sm_name = f"{p}-segment-import"
-        sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-        prepare = FunctionSpec(
-            "pinpoint_import_prepare",
-            f"{p}-pinpoint-import-prepare",
-            {
-                "APPLICATION_ID": settings.application_id,
-                "IMPORT_PREFIX": settings.segment_import_prefix,
-                "POWERTOOLS_SERVICE_NAME": "pinpoint-import-prepare",
-                "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-                "POWERTOOLS_LOG_LEVEL": "INFO",
-            },
-        )
-        start = _starter(p, "pinpoint-import", sm_arn)
-        specs.append(
-            WorkflowSpec(
-                key="pinpoint_import",
-                module="pinpoint_import",
-                template="segment_import",
-                state_machine_name=sm_name,
-                asl_vars={
-                    "prepare_function_arn": prepare.arn,
-                    "application_id": settings.application_id,
-                    "import_role_arn": _role(f"{p}-pinpoint-import"),
-                    "notification_topic_arn": settings.topic_arn,
-                    "poll_seconds": str(settings.poll_seconds),
-                    "max_polls": str(settings.max_polls),
-                    "notify_on_start": "false",
-                },
-                functions=(prepare, start),
-                rules=(
-                    RuleSpec(
-                        name=f"{p}-pinpoint-import",
-                        bus="default",
-                        pattern_file=MODULES_DIR / "pinpoint_import" / "event_patterns" / "segment_import.json",
-                        pattern_vars={
-                            "bucket_name": settings.segment_bucket,
-                            "import_prefix": settings.segment_import_prefix,
-                        },
-                        target="start_execution",
-                    ),
-                ),
-            )
-        )
+        specs.append(_pinpoint_spec(settings))
     return specs
+
+
+def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
+    """modules/pinpoint_import: resolution from the exports, then import (the module's defaults, local tunables)."""
+    p = settings.name_prefix
+    sm_name = f"{p}-segment-import"
+    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    powertools = {
+        "POWERTOOLS_SERVICE_NAME": "pinpoint-import",
+        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    work_prefix = "work/pinpoint/"
+    chunk = FunctionSpec(
+        "pinpoint_chunk_export",
+        f"{p}-pinpoint-chunk-export",
+        {
+            **powertools,
+            "EXPORT_PREFIX": "segments/",
+            "IMPORT_PREFIX": settings.segment_import_prefix,
+            "WORK_PREFIX": work_prefix,
+            "CHUNK_SIZE": str(settings.chunk_size),
+        },
+    )
+    resolve = FunctionSpec(
+        "pinpoint_resolve_endpoints",
+        f"{p}-pinpoint-resolve-endpoints",
+        {
+            **powertools,
+            "SEGMENT_BUCKET": settings.segment_bucket,
+            "PINPOINT_APPLICATION_ID": settings.application_id,
+            "CHANNEL_TYPE": settings.channel_types,
+            "CONCURRENCY": "4",
+        },
+    )
+    ready = FunctionSpec(
+        "pinpoint_segment_ready",
+        f"{p}-pinpoint-segment-ready",
+        {
+            **powertools,
+            "SEGMENT_BUCKET": settings.segment_bucket,
+            "IMPORT_PREFIX": settings.segment_import_prefix,
+            "WORK_PREFIX": work_prefix,
+        },
+    )
+    prepare = FunctionSpec(
+        "pinpoint_import_prepare",
+        f"{p}-pinpoint-import-prepare",
+        {
+            "APPLICATION_ID": settings.application_id,
+            "IMPORT_PREFIX": settings.segment_import_prefix,
+            "POWERTOOLS_SERVICE_NAME": "pinpoint-import-prepare",
+            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        },
+    )
+    start = _starter(p, "pinpoint-import", sm_arn)
+    return WorkflowSpec(
+        key="pinpoint_import",
+        module="pinpoint_import",
+        template="segment_import",
+        state_machine_name=sm_name,
+        asl_vars={
+            "data_bucket_name": settings.data_bucket,
+            "max_concurrency": str(settings.max_concurrency),
+            "chunk_function_arn": chunk.arn,
+            "resolve_function_arn": resolve.arn,
+            "ready_function_arn": ready.arn,
+            "prepare_function_arn": prepare.arn,
+            "application_id": settings.application_id,
+            "import_role_arn": _role(f"{p}-pinpoint-import"),
+            "notification_topic_arn": settings.topic_arn,
+            "poll_seconds": str(settings.poll_seconds),
+            "max_polls": str(settings.max_polls),
+            "notify_on_start": "false",
+        },
+        functions=(chunk, resolve, ready, prepare, start),
+        rules=(
+            RuleSpec(
+                name=f"{p}-pinpoint-import",
+                bus="default",
+                pattern_file=MODULES_DIR / "pinpoint_import" / "event_patterns" / "segment_import.json",
+                pattern_vars={
+                    "data_bucket_name": settings.data_bucket,
+                    "export_prefix": "segments/",
+                    "bucket_name": settings.segment_bucket,
+                    "import_prefix": settings.segment_import_prefix,
+                },
+                target="start_execution",
+            ),
+        ),
+    )
 
 
 def _workflow_specs_extra(settings: Settings) -> list[WorkflowSpec]:
@@ -373,36 +420,9 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
     }
     sm_name = f"{p}-segment-postprocessing"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-    split = FunctionSpec(
-        "split_segments",
-        f"{p}-split-segments",
-        {
-            **powertools,
-            "DATA_BUCKET": settings.data_bucket,
-            "SEGMENT_IMPORT_PREFIX": settings.segment_import_prefix,
-            "CHUNK_SIZE": str(settings.chunk_size),
-        },
-    )
-    resolve = FunctionSpec(
-        "resolve_endpoints",
-        f"{p}-resolve-endpoints",
-        {
-            **powertools,
-            "SEGMENT_BUCKET": settings.segment_bucket,
-            "PINPOINT_APPLICATION_ID": settings.application_id if settings.pinpoint else "",
-            "CHANNEL_TYPE": settings.channel_types,
-            "CONCURRENCY": "4",
-        },
-    )
+    split = FunctionSpec("split_segments", f"{p}-split-segments", {**powertools, "DATA_BUCKET": settings.data_bucket})
     finalize = FunctionSpec(
-        "finalize_segments",
-        f"{p}-finalize-segments",
-        {
-            **powertools,
-            "DATA_BUCKET": settings.data_bucket,
-            "SEGMENT_BUCKET": settings.segment_bucket if settings.pinpoint else "",
-            "SEGMENT_IMPORT_PREFIX": settings.segment_import_prefix,
-        },
+        "finalize_segments", f"{p}-finalize-segments", {**powertools, "DATA_BUCKET": settings.data_bucket}
     )
     start = _starter(p, "segment-postprocessing", sm_arn)
     return WorkflowSpec(
@@ -411,14 +431,11 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
         template="segment_postprocessing",
         state_machine_name=sm_name,
         asl_vars={
-            "pinpoint_enabled": "true" if settings.pinpoint else "false",
-            "max_concurrency": str(settings.max_concurrency),
             "split_function_arn": split.arn,
-            "resolve_function_arn": resolve.arn,
             "finalize_function_arn": finalize.arn,
             "notification_topic_arn": settings.topic_arn,
         },
-        functions=(split, resolve, finalize, start),
+        functions=(split, finalize, start),
         rules=(
             RuleSpec(
                 name=f"{p}-segment-postprocessing",

@@ -1,4 +1,4 @@
-"""Resolve one chunk of user ids to Pinpoint endpoint ids; write the segment's part CSV (header ``Id``).
+"""Pinpoint import workflow: resolve one chunk of user ids to endpoint ids; write its part CSV (header ``Id``).
 
 Event: one chunk manifest item (``segment, index, users, chunk_bucket, chunk_key, part_key, stats_key``).
 Environment: ``SEGMENT_BUCKET``, ``PINPOINT_APPLICATION_ID``, ``CHANNEL_TYPE`` (default ``EMAIL``, ``ALL`` for
@@ -23,7 +23,7 @@ from contextual_targeting.core.endpoints import (
     user_endpoints,
 )
 from contextual_targeting.core.log_stream import CurrentStdout
-from contextual_targeting.core.segments import resolve_chunk
+from contextual_targeting.core.pinpoint_segments import resolve_chunk
 from contextual_targeting.core.storage import S3Storage
 
 logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
