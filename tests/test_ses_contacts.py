@@ -16,7 +16,7 @@ from moto import mock_aws
 from contextual_targeting.core import ses_contacts as sc
 from contextual_targeting.core.storage import LocalStorage
 from contextual_targeting.local.emulation import emulate
-from contextual_targeting.local.ses import SesV2Emulator
+from contextual_targeting.local.emulators.ses import SesV2Emulator
 
 EXPORT = sc.ExportObject("movies", "job-1", "genres-action--job-1", "segments/movies/job-1/genres-action--job-1.csv")
 

@@ -21,9 +21,9 @@ from contextual_targeting.asl import placeholders, render_state_machine, render_
 from contextual_targeting.core import ses_contacts
 from contextual_targeting.local import sfn_lambda
 from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.ses import SesV2Emulator
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
-from contextual_targeting.local.ses import SesV2Emulator
 from contextual_targeting.local.sfn_lambda import local_lambdas
 
 REPO = Path(__file__).resolve().parents[1]

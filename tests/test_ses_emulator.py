@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
 from contextual_targeting.local.emulation import emulate
-from contextual_targeting.local.ses import MAX_TOPICS, SesV2Emulator
+from contextual_targeting.local.emulators.ses import MAX_TOPICS, SesV2Emulator
 
 REGION = "us-east-1"
 BUCKET = "imports"

@@ -9,9 +9,11 @@ Every request is validated against botocore's service model before the emulator 
 - a client with validation off (moto's Step Functions clients, like the real Step Functions service) gets the
   service's own 400 error (``emulator.validation_error_code``), as AWS would answer a malformed request.
 
-Emulators raise ``ServiceError(code, message, status)``; it reaches the caller as the client's modeled exception
-class (``client.exceptions.ResourceNotFoundException`` …), so ``except client.exceptions.X`` and Step Functions
-``ErrorEquals: ["Personalize.ResourceNotFoundException"]`` both behave as against AWS.
+Emulators raise ``ServiceError(code, message, status)`` — as the error classes of their package's ``exceptions``
+module (a ``ModeledError`` subclass per code, ``emulators/<service>/exceptions.py``); it reaches the caller as the
+client's modeled exception class (``client.exceptions.ResourceNotFoundException`` …), so
+``except client.exceptions.X`` and Step Functions ``ErrorEquals: ["Personalize.ResourceNotFoundException"]`` both
+behave as against AWS.
 """
 
 from __future__ import annotations
@@ -52,6 +54,26 @@ class ServiceError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+class ModeledError(ServiceError):
+    """Base of an emulator's error classes: one subclass per error code of the service's model, named as the code.
+
+    ``class NotFoundException(ModeledError, status=404): ...`` declares the code and its HTTP status (the status
+    botocore's model gives the error shape; tested in ``tests/test_emulator_exceptions.py``); it is raised with the
+    message only: ``raise NotFoundException("List with name: x doesn't exist.")``.
+    """
+
+    code = "ModeledError"
+    status = 400
+
+    def __init_subclass__(cls, *, status: int = 400, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.code = cls.__name__
+        cls.status = status
+
+    def __init__(self, message: str) -> None:
+        super().__init__(type(self).code, message, type(self).status)
 
 
 class ServiceEmulator:

@@ -739,7 +739,7 @@ class LocalDeployment:
         self.pinpoint = PinpointEmulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
         emulators: list[Any] = [self.personalize]
         if self.settings.ses:
-            from contextual_targeting.local.ses import SesV2Emulator
+            from contextual_targeting.local.emulators.ses import SesV2Emulator
 
             self.ses = SesV2Emulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
             emulators.append(self.ses)

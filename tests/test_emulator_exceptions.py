@@ -1,0 +1,44 @@
+"""Each emulator's error classes: named as an error shape of botocore's service model, with that shape's status."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import botocore.session
+import pytest
+
+from contextual_targeting.local.emulation import ModeledError
+
+# emulator package -> botocore service name
+PACKAGES = {"ses": "sesv2"}
+
+
+def error_classes(package: str) -> list[type[ModeledError]]:
+    module = importlib.import_module(f"contextual_targeting.local.emulators.{package}.exceptions")
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value) and issubclass(value, ModeledError) and value is not ModeledError
+    ]
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_every_error_class_is_a_modeled_error_with_its_status(package: str) -> None:
+    model = botocore.session.get_session().get_service_model(PACKAGES[package])
+    classes = error_classes(package)
+    assert classes, f"{package}.exceptions defines no error class"
+    for error in classes:
+        assert error.code == error.__name__
+        assert error.code in model.shape_names, f"{error.code} is not an error of {PACKAGES[package]}"
+        shape = model.shape_for(error.code)
+        assert shape.metadata.get("exception"), f"{error.code} is not an exception shape"
+        # awsJson services (Personalize) model no status: their client errors answer HTTP 400
+        assert error.status == shape.metadata.get("error", {}).get("httpStatusCode", 400), error.code
+
+
+def test_a_modeled_error_carries_its_code_status_and_message() -> None:
+    from contextual_targeting.local.emulators.ses.exceptions import NotFoundException
+
+    error = NotFoundException("List with name: x doesn't exist.")
+    assert (error.code, error.status, error.message) == ("NotFoundException", 404, "List with name: x doesn't exist.")
