@@ -18,8 +18,8 @@ from moto import mock_aws
 
 from contextual_targeting.asl import render_state_machine, render_text
 from contextual_targeting.core import connect_profiles
-from contextual_targeting.local.customer_profiles import CustomerProfilesEmulator
 from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.customer_profiles import CustomerProfilesEmulator
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
 from contextual_targeting.local.sfn_lambda import local_lambdas

@@ -12,8 +12,8 @@ import pytest
 
 from contextual_targeting.core import connect_profiles as cp
 from contextual_targeting.core.storage import LocalStorage
-from contextual_targeting.local.customer_profiles import CustomerProfilesEmulator
 from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.customer_profiles import CustomerProfilesEmulator
 
 MAPPING = cp.FieldMapping.parse(None)
 

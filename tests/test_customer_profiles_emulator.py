@@ -15,8 +15,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
-from contextual_targeting.local.customer_profiles import CustomerProfilesEmulator
 from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.customer_profiles import CustomerProfilesEmulator
 
 DOMAIN = "shop"
 FIELDS = {

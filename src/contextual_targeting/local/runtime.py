@@ -744,7 +744,7 @@ class LocalDeployment:
             self.ses = SesV2Emulator(region=REGION, account_id=ACCOUNT, s3_client=self.s3)
             emulators.append(self.ses)
         if self.settings.connect:
-            from contextual_targeting.local.customer_profiles import CustomerProfilesEmulator
+            from contextual_targeting.local.emulators.customer_profiles import CustomerProfilesEmulator
 
             self.customer_profiles = CustomerProfilesEmulator(
                 region=REGION, account_id=ACCOUNT, domains=(self.settings.profiles_domain,)
