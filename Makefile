@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # most tests wait on moto's interpreter or subprocesses, not the CPU: 4 workers on 2 cores halve the wall time
 PYTEST_WORKERS ?= 4
 
-.PHONY: help setup build test unit lint fmt validate data demo bench clean
+.PHONY: help setup build test unit lint fmt validate asl data demo bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,11 +43,12 @@ setup: $(BIN)/.stamp node_modules/.stamp ## create .venv (pinned) and install np
 build: $(BIN)/.stamp ## write build/<function>.zip for every function (reproducible)
 	$(BIN)/python -m contextual_targeting.build
 
-lint: $(BIN)/.stamp ## ruff, mypy, terraform fmt -check
+lint: $(BIN)/.stamp ## ruff, mypy, terraform fmt -check, generated ASL up to date
 	$(BIN)/ruff check src lambdas tests
 	$(BIN)/ruff format --check src lambdas tests
 	$(BIN)/mypy src
 	$(TF_FMT) fmt -check -recursive -diff .
+	$(BIN)/python -m contextual_targeting.aslgen --check
 
 fmt: $(BIN)/.stamp ## format Python and Terraform in place
 	$(BIN)/ruff check --fix src lambdas tests
@@ -64,6 +65,9 @@ unit: $(BIN)/.stamp node_modules/.stamp build ## the test suite only (no lint/va
 
 test: setup build lint validate ## everything CI runs: setup, build, lint, validate, the whole test suite
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+asl: $(BIN)/.stamp ## rewrite the generated statemachines/*.asl.json (training) from src/contextual_targeting/aslgen/
+	$(BIN)/python -m contextual_targeting.aslgen
 
 data: $(BIN)/.stamp ## regenerate the committed Bingewatch sample under data/
 	$(CLI) generate-data --sample --out data

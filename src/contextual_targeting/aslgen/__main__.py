@@ -1,0 +1,3 @@
+from contextual_targeting.aslgen import main
+
+raise SystemExit(main())
