@@ -11,7 +11,7 @@ import pytest
 from contextual_targeting.local.emulation import ModeledError
 
 # emulator package -> botocore service name
-PACKAGES = {"ses": "sesv2", "customer_profiles": "customer-profiles"}
+PACKAGES = {"ses": "sesv2", "customer_profiles": "customer-profiles", "pinpoint": "pinpoint"}
 
 
 def error_classes(package: str) -> list[type[ModeledError]]:

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
 from contextual_targeting.local.emulation import emulate
-from contextual_targeting.local.pinpoint import PinpointEmulator
+from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 
 APP = "app0123456789"
 ROLE = "arn:aws:iam::123456789012:role/pinpoint-import"

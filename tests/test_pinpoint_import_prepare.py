@@ -9,8 +9,8 @@ import pytest
 from moto import mock_aws
 
 from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from contextual_targeting.local.lambda_loader import FakeContext
-from contextual_targeting.local.pinpoint import PinpointEmulator
 
 APP = "0123456789abcdef0123456789abcdef"
 BUCKET = "segments-bucket"

@@ -27,7 +27,7 @@ from contextual_targeting.core.naming import segment_identity
 from contextual_targeting.core.segments import SplitConfig, split_job_output
 from contextual_targeting.core.storage import S3Storage
 from contextual_targeting.local.emulation import emulate
-from contextual_targeting.local.pinpoint import PinpointEmulator
+from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from contextual_targeting.local.sfn_lambda import local_lambdas
 
 REGION, ACCOUNT = "us-east-1", "123456789012"

@@ -25,7 +25,7 @@ from contextual_targeting.asl import STATEMACHINES_DIR, render, render_state_mac
 from contextual_targeting.core import notifications
 from contextual_targeting.core.naming import segment_identity
 from contextual_targeting.local.emulation import ServiceEmulator, ServiceError, emulate
-from contextual_targeting.local.pinpoint import PinpointEmulator
+from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from contextual_targeting.local.sfn_lambda import local_lambdas
 
 REGION, ACCOUNT = "us-east-1", "123456789012"

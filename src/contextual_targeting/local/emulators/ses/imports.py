@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from contextual_targeting.local.emulation import ServiceError
+from contextual_targeting.local.emulators.jobs import data_rows, json_lines
 from contextual_targeting.local.emulators.ses.models import (
     _EMAIL,
     _S3_URL,
@@ -31,23 +32,8 @@ class SesV2Imports(SesV2Backend):
     ``PROCESSING``."""
 
     def advance(self, job: ImportJob) -> None:
-        """One ``GetImportJob`` poll: every ``polls_per_status`` polls the job moves on one status."""
-        status = job.response["JobStatus"]
-        if status not in ("COMPLETED", "FAILED"):
-            job.polls += 1
-            if job.polls >= self.polls_per_status:
-                job.polls = 0
-                if status == "CREATED":
-                    job.response["JobStatus"] = "PROCESSING"
-                else:
-                    self._run_import(job)
-
-    def _s3_client(self) -> Any:
-        if self._s3 is None:
-            import boto3
-
-            self._s3 = boto3.client("s3", region_name=self.region)
-        return self._s3
+        """One ``GetImportJob`` poll."""
+        self.advance_job(job, lambda: self._run_import(job))
 
     def _run_import(self, job: ImportJob) -> None:
         response = job.response
@@ -107,9 +93,7 @@ class SesV2Imports(SesV2Backend):
                 raise RecordError(f"Invalid header: unknown column {column!r}")
         if "emailAddress" not in header:
             raise RecordError("Invalid header: emailAddress is required")
-        for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
+        for number, row in data_rows(reader):
             if len(row) != len(header):
                 yield number, RecordError(f"expected {len(header)} fields, got {len(row)}")
                 continue
@@ -133,18 +117,13 @@ class SesV2Imports(SesV2Backend):
 
     @staticmethod
     def _json_records(lines: io.TextIOWrapper) -> Iterator[tuple[int, dict[str, Any] | RecordError]]:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
+        for number, record, error in json_lines(lines):
+            if error is not None:
                 yield number, RecordError(f"not JSON: {error}")
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("emailAddress"), str):
+            elif not isinstance(record, dict) or not isinstance(record.get("emailAddress"), str):
                 yield number, RecordError("a record must be an object with an emailAddress")
-                continue
-            yield number, record
+            else:
+                yield number, record
 
     def _apply(self, contact_list: ContactList, action: str, record: dict[str, Any]) -> None:
         email = record["emailAddress"]

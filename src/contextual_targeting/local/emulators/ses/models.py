@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from contextual_targeting.local.emulation import ServiceEmulator
+from contextual_targeting.local.emulators.jobs import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, JobsBackend
 from contextual_targeting.local.emulators.ses.exceptions import (
     AlreadyExistsException,
     BadRequestException,
@@ -17,8 +17,6 @@ from contextual_targeting.local.emulators.ses.exceptions import (
     NotFoundException,
 )
 
-DEFAULT_REGION = "us-east-1"
-DEFAULT_ACCOUNT_ID = "123456789012"
 MAX_TOPICS = 20
 MAX_IMPORT_RECORDS = 1_000_000
 MAX_PAGE_SIZE = 1000
@@ -50,7 +48,7 @@ class ImportJob:
     failed_records: list[str] = field(default_factory=list)
 
 
-class SesV2Backend(ServiceEmulator):
+class SesV2Backend(JobsBackend):
     """The account's contact lists and import jobs, and the rules SES applies to them."""
 
     def __init__(
@@ -62,12 +60,8 @@ class SesV2Backend(ServiceEmulator):
         max_import_records: int = MAX_IMPORT_RECORDS,
         s3_client: Any = None,
     ) -> None:
-        super().__init__()
-        self.region = region
-        self.account_id = account_id
-        self.polls_per_status = max(1, polls_per_status)
+        super().__init__(region=region, account_id=account_id, polls_per_status=polls_per_status, s3_client=s3_client)
         self.max_import_records = max_import_records
-        self._s3 = s3_client
         self.lists: dict[str, ContactList] = {}
         self.jobs: dict[str, ImportJob] = {}
         self.import_failure: Any = None  # tests: S3 URL -> error message (or None) for a job that SES fails
