@@ -55,7 +55,7 @@ fmt: $(BIN)/.stamp ## format Python and Terraform in place
 	$(BIN)/ruff format src lambdas tests
 	$(TF_FMT) fmt -recursive .
 
-validate: $(BIN)/.stamp $(TOOLS_VENV)/.stamp node_modules/.stamp ## offline Terraform/ASL/IAM validation (+ terraform validate where possible)
+validate: $(BIN)/.stamp $(TOOLS_VENV)/.stamp node_modules/.stamp build ## offline checks + terraform init/validate/plan through the local provider (terraform >= 1.5)
 	@if [ -f src/contextual_targeting/commands/validate_tf.py ]; then \
 	  $(CLI) validate-tf --tools-venv $(TOOLS_VENV) --write-security-report docs/security.md; \
 	else echo "validate: offline Terraform validation has not landed yet (issue: infrastructure base)"; fi

@@ -23,11 +23,9 @@ def current_repository(start: Path | None = None) -> Path:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "validate-tf",
-        help="offline Terraform validation: HCL, fmt, provider schema, wiring, checkov, IAM lint, terraform validate",
-        description="Check the Terraform of --root without AWS or network: HCL parse, terraform fmt, the provider "
-        "schema, module wiring, checkov and the parliament IAM lint (from --tools-venv), terraform validate where "
-        "it can run. Prints one line per finding (file:line: [check] message); exit status 0 when there is none, "
-        "1 otherwise, 2 for a usage error.",
+        help="Terraform checks: HCL, fmt, provider schema, wiring, checkov, IAM lint, then terraform init/validate/"
+        "plan "
+        "through the local hashicorp/aws provider (terraform >= 1.5)",
     )
     parser.add_argument(
         "--root",
@@ -43,7 +41,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--skip-checkov", action="store_true", help="do not run checkov")
     parser.add_argument("--skip-parliament", action="store_true", help="do not run the parliament IAM lint")
-    parser.add_argument("--skip-terraform", action="store_true", help="do not try terraform init/validate")
+    parser.add_argument("--skip-terraform", action="store_true", help="do not run terraform init/validate/plan")
     parser.add_argument("--skip-fmt", action="store_true", help="do not run terraform fmt -check")
     parser.add_argument(
         "--write-security-report",

@@ -17,7 +17,7 @@ from contextual_targeting.tfcheck.security import (
     run_checkov,
     write_report,
 )
-from contextual_targeting.tfcheck.tools import check_fmt, terraform_validate
+from contextual_targeting.tfcheck.tools import check_fmt, find_validate_terraform
 from contextual_targeting.tfcheck.wiring import check_schema, check_wiring, load_tree
 
 
@@ -114,10 +114,18 @@ def run(options: Options, log: Callable[[str], None] = lambda _line: None) -> Re
     if options.skip_terraform:
         result.notes.append("terraform validate: skipped (--skip-terraform)")
     else:
-        examples = [d for d in dirs if d.parent == root / "examples"]
-        tv_findings, status = terraform_validate(root, examples)
-        result.findings += tv_findings
-        result.notes.append(status)
+        binary, detail = find_validate_terraform()
+        if binary is None:
+            # without a terraform >= 1.5 the static checks above are all there is
+            result.notes.append(f"terraform init/validate/plan: skipped ({detail}); the offline checks above ran")
+        else:
+            from contextual_targeting.tfprovider.plan import Planner, status_line
+
+            started = time.monotonic()
+            done = Planner(root, binary=binary).plan_all(log=log)
+            for run in done:
+                result.findings += run.findings
+            result.notes.append(status_line(done, detail) + f" in {time.monotonic() - started:.0f}s")
 
     result.findings = sorted(set(result.findings))
     return result

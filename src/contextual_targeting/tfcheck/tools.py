@@ -1,19 +1,15 @@
-"""External tools: ``terraform fmt`` (1.0.3 from the wheel) and, where possible, ``terraform validate``."""
+"""External tools: ``terraform fmt`` (1.0.3 from the wheel), finding a terraform >= 1.5 and reading its diagnostics
+(``terraform init/validate/plan`` themselves run in :mod:`contextual_targeting.tfprovider.plan`)."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
 from pathlib import Path
 
 from contextual_targeting.tfcheck import REPO_ROOT, Finding
-
-INIT_TIMEOUT = 120
-REGISTRY_HOST = "registry.terraform.io"
 
 
 def fmt_binary() -> Path | None:
@@ -92,59 +88,6 @@ def find_validate_terraform() -> tuple[str | None, str]:
         shown = ".".join(map(str, version)) if version else "unknown version"
         return None, f"{binary} is {shown}, need >= 1.5"
     return binary, ".".join(map(str, version))
-
-
-def registry_reachable(timeout: float = 3.0) -> bool:
-    try:
-        with socket.create_connection((REGISTRY_HOST, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def terraform_validate(root: Path, example_dirs: list[Path]) -> tuple[list[Finding], str]:
-    """``terraform init -backend=false && terraform validate`` on the root and each example.
-
-    Returns findings and a one-line status (``terraform validate: skipped (reason)`` when it cannot run).
-    """
-    binary, detail = find_validate_terraform()
-    if binary is None:
-        return [], f"terraform validate: skipped ({detail})"
-    if not registry_reachable():
-        return [], f"terraform validate: skipped ({REGISTRY_HOST} unreachable; terraform {detail} found)"
-    findings: list[Finding] = []
-    with tempfile.TemporaryDirectory(prefix="tfcheck-") as data_dir:
-        for index, directory in enumerate([root, *example_dirs]):
-            env = {**os.environ, "TF_DATA_DIR": str(Path(data_dir) / str(index)), "TF_IN_AUTOMATION": "1"}
-            rel = directory.resolve().relative_to(root.resolve()).as_posix() or "."
-            try:
-                init = subprocess.run(
-                    [binary, "init", "-backend=false", "-input=false", "-no-color"],
-                    cwd=directory,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=INIT_TIMEOUT,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                return [], f"terraform validate: skipped (terraform init timed out after {INIT_TIMEOUT}s in {rel})"
-            if init.returncode != 0:
-                first = next((ln for ln in init.stderr.splitlines() if ln.strip(" │╷╵")), "init failed")
-                return [], f"terraform validate: skipped (terraform init failed in {rel}: {first.strip(' │')})"
-            proc = subprocess.run(
-                [binary, "validate", "-no-color"],
-                cwd=directory,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=INIT_TIMEOUT,
-                check=False,
-            )
-            if proc.returncode != 0:
-                findings += _validate_findings(proc.stderr, directory, root)
-    status = f"terraform validate: ran terraform {detail} on the root and {len(example_dirs)} example(s)"
-    return findings, status
 
 
 _DIAG_LOCATION = re.compile(r"on (\S+) line (\d+)(?:, in (.+?))?:")
