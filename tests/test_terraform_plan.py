@@ -31,7 +31,9 @@ TERRAFORM, TERRAFORM_DETAIL = find_validate_terraform()
 
 pytestmark = pytest.mark.skipif(TERRAFORM is None, reason=f"needs terraform >= 1.5 on PATH: {TERRAFORM_DETAIL}")
 
-ROOT_RUNS = [r.name for r in runs(REPO_ROOT)]
+ALL_RUNS = [r.name for r in runs(REPO_ROOT)]
+ROOT_RUNS = [r.name for r in runs(REPO_ROOT) if r.directory == "."]
+EXAMPLE_RUNS = [r.name for r in runs(REPO_ROOT) if r.directory != "."]
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +63,11 @@ def count(plan: tftest.TerraformPlanOutput, type_name: str) -> int:
 
 # ------------------------------------------------------------------------------------------------ provider basics
 def test_the_destination_combinations_come_from_the_variable_validation() -> None:
-    assert destinations(REPO_ROOT) == ["pinpoint", "ses"]
+    assert {"pinpoint", "ses"} <= set(destinations(REPO_ROOT))
     assert combinations(["ses", "pinpoint"]) == [[], ["pinpoint"], ["ses"], ["pinpoint", "ses"]]
-    assert ROOT_RUNS[:4] == ["root []", "root [pinpoint]", "root [ses]", "root [pinpoint, ses]"]
-    assert {"examples/minimal", "examples/complete", "examples/ses-only"} <= set(ROOT_RUNS)
+    assert len(ROOT_RUNS) == 2 ** len(destinations(REPO_ROOT))
+    assert {"root []", "root [pinpoint]", "root [ses]", "root [pinpoint, ses]"} <= set(ROOT_RUNS)
+    assert {"examples/minimal", "examples/complete", "examples/ses-only"} <= set(EXAMPLE_RUNS)
 
 
 def test_required_providers_admit_the_mirrored_version() -> None:
@@ -109,13 +112,13 @@ def test_iam_policy_documents_render_as_the_provider_documents_them(tmp_path: Pa
 
 
 # ------------------------------------------------------------------------------------------------ real plans
-@pytest.mark.parametrize("name", ROOT_RUNS[:4])
+@pytest.mark.parametrize("name", ROOT_RUNS)
 def test_resources_per_destination_combination(planner: Planner, name: str) -> None:
     plan = planned(planner, name)
     chosen = set(plan.variables["segment_destinations"])
     pinpoint, ses = "pinpoint" in chosen, "ses" in chosen
     # training + post-processing always; one workflow per chosen destination
-    assert count(plan, "aws_sfn_state_machine") == 2 + pinpoint + ses
+    assert count(plan, "aws_sfn_state_machine") == 2 + len(chosen)
     assert count(plan, "aws_pinpoint_app") == int(pinpoint)
     assert count(plan, "aws_s3_bucket") == 2
     assert count(plan, "aws_cloudwatch_event_bus") == 1
@@ -138,7 +141,7 @@ NAME_ATTRIBUTES = ("name", "bucket", "function_name", "name_prefix")
 SCOPED_NAMES = {"aws_iam_role_policy"}  # an inline policy's name is unique within its role only
 
 
-@pytest.mark.parametrize("name", ROOT_RUNS[:4])
+@pytest.mark.parametrize("name", ROOT_RUNS)
 def test_name_prefix_is_in_every_physical_name(planner: Planner, name: str) -> None:
     plan = planned(planner, name)
     checked = 0
@@ -154,7 +157,7 @@ def test_name_prefix_is_in_every_physical_name(planner: Planner, name: str) -> N
     assert checked >= 30
 
 
-@pytest.mark.parametrize("name", ROOT_RUNS[:4])
+@pytest.mark.parametrize("name", ROOT_RUNS)
 def test_tags_reach_every_taggable_resource(planner: Planner, name: str) -> None:
     plan = planned(planner, name)
     taggable = [
@@ -169,7 +172,7 @@ def test_tags_reach_every_taggable_resource(planner: Planner, name: str) -> None
         assert tags_all["Project"] == "contextual-targeting" and tags_all["NamePrefix"] == PREFIX, rc["address"]
 
 
-@pytest.mark.parametrize("name", ROOT_RUNS[:4])
+@pytest.mark.parametrize("name", ROOT_RUNS)
 def test_outputs_follow_the_destinations(planner: Planner, name: str) -> None:
     plan = planned(planner, name)
     chosen = set(plan.variables["segment_destinations"])
@@ -181,6 +184,7 @@ def test_outputs_follow_the_destinations(planner: Planner, name: str) -> None:
         ("segment_import_state_machine_arn", "pinpoint"),
         ("ses_destination_state_machine_arn", "ses"),
         ("ses_contact_list_name", "ses"),
+        ("connect_destination_state_machine_arn", "connect"),
     ):
         known_null = outputs[output].get("after") is None and not outputs[output]["after_unknown"]
         assert known_null is (destination not in chosen), output
@@ -188,11 +192,24 @@ def test_outputs_follow_the_destinations(planner: Planner, name: str) -> None:
         assert outputs["ses_contact_list_name"]["after"] == f"{PREFIX}-segments"
 
 
-@pytest.mark.parametrize("name", ROOT_RUNS[4:])
+@pytest.mark.parametrize("name", EXAMPLE_RUNS)
 def test_every_example_plans(planner: Planner, name: str) -> None:
     plan = planned(planner, name)
     assert count(plan, "aws_sfn_state_machine") >= 2
     assert creates(plan)
+
+
+MODULE_TESTS = sorted(
+    p.parent.parent.relative_to(REPO_ROOT).as_posix() for p in REPO_ROOT.glob("modules/*/tests/*.tftest.hcl")
+)
+
+
+@pytest.mark.parametrize("module", MODULE_TESTS)
+def test_module_terraform_test_files_pass(planner: Planner, module: str) -> None:
+    """The `terraform test` files (command = plan) shipped with the modules, for users who keep their own estates."""
+    findings, output = planner.terraform_test(module)
+    assert findings == [], output
+    assert re.search(r"Success! \d+ passed, 0 failed", output), output
 
 
 # ------------------------------------------------------------------------------------------------ IAM on the plan
@@ -226,7 +243,7 @@ def test_rendered_policies_pass_parliament_and_the_wildcard_list(planner: Planne
     if not python.exists():
         pytest.skip("parliament lives in .venv-tools (make validate creates it)")
     policies = [
-        _as_policy(address, doc) for name in ROOT_RUNS for address, doc in _policies(planned(planner, name)._raw)
+        _as_policy(address, doc) for name in ALL_RUNS for address, doc in _policies(planned(planner, name)._raw)
     ]
     assert len(policies) >= 60
     findings: list[Finding] = []
@@ -241,7 +258,7 @@ def test_checkov_passes_on_the_plan_json(planner: Planner, tmp_path: Path) -> No
     if not checkov.exists():
         pytest.skip("checkov lives in .venv-tools (make validate creates it)")
     plan_file = tmp_path / "plan.json"
-    plan_file.write_text(json.dumps(planned(planner, "root [pinpoint, ses]")._raw))
+    plan_file.write_text(json.dumps(planned(planner, ROOT_RUNS[-1])._raw))  # every destination
     proc = subprocess.run(
         [
             str(checkov),

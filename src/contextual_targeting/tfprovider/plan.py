@@ -31,6 +31,11 @@ from contextual_targeting.tfcheck.tools import _validate_findings
 from contextual_targeting.tfprovider import mirror
 
 COPIED = ("modules", "examples", "statemachines")
+# Root inputs a destination needs that have no default (modules/connect_destination must be given a Customer
+# Profiles domain or create one): planned with these values whenever the destination is in the combination.
+DESTINATION_INPUTS: dict[str, dict[str, Any]] = {
+    "connect": {"customer_profiles_domain_name": "contextual-targeting-plan"}
+}
 KEEP_TREES = 3  # planned trees kept under .cache/tfplan (older ones, all written by this module, are removed)
 _CONTAINS = re.compile(r"contains\(\[([^\]]*)\]")
 
@@ -122,10 +127,12 @@ class Run:
 
 
 def runs(root: Path) -> list[Run]:
-    out = [
-        Run(f"root [{', '.join(combo)}]", ".", {"segment_destinations": combo})
-        for combo in combinations(destinations(root))
-    ]
+    out = []
+    for combo in combinations(destinations(root)):
+        tf_vars: dict[str, Any] = {"segment_destinations": combo}
+        for destination in combo:
+            tf_vars.update(DESTINATION_INPUTS.get(destination, {}))
+        out.append(Run(f"root [{', '.join(combo)}]", ".", tf_vars))
     examples = sorted(p.parent for p in (root / "examples").glob("*/main.tf"))
     out += [Run(f"examples/{d.name}", f"examples/{d.name}") for d in examples]
     return out
@@ -171,6 +178,17 @@ class Planner:
         seconds["validate"] = time.monotonic() - started
         self._initialized.add(directory)
         return [], seconds
+
+    def terraform_test(self, directory: str) -> tuple[list[Finding], str]:
+        """``terraform test`` in a module of the copied tree (its ``tests/*.tftest.hcl``); findings and the output."""
+        with locked(self.tree.parent / "locks" / f"dir-{directory.replace('/', '-')}"):
+            tf = self._tf(directory)
+            try:
+                tf.setup(backend=False, cleanup_on_exit=False, color=False, input=False)
+                out = tf.execute_command("test", "-no-color")
+            except tftest.TerraformTestError as error:
+                return self._findings(error, directory, "test"), str(error)
+            return [], out.out
 
     def plan(self, run: Run) -> Run:
         with locked(self.tree.parent / "locks" / f"plan-{run.key}"):
@@ -236,3 +254,36 @@ class Planner:
 def status_line(done: list[Run], binary_detail: str) -> str:
     ok = sum(1 for r in done if not r.findings)
     return f"terraform plan: terraform {binary_detail} with the local hashicorp/aws provider, {ok}/{len(done)} OK"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m contextual_targeting.tfprovider.plan [--validate-only]``: what the pre-commit hook runs."""
+    import argparse
+    import sys
+
+    from contextual_targeting.tfcheck.tools import find_validate_terraform
+
+    parser = argparse.ArgumentParser(prog="python -m contextual_targeting.tfprovider.plan", description=main.__doc__)
+    parser.add_argument("--validate-only", action="store_true", help="terraform init + validate, no plans")
+    args = parser.parse_args(argv)
+    binary, detail = find_validate_terraform()
+    if binary is None:
+        print(f"terraform init/validate/plan: skipped ({detail})")
+        return 0
+    planner = Planner(REPO_ROOT, binary=binary)
+    if args.validate_only:
+        findings: list[Finding] = []
+        for directory in sorted({r.directory for r in runs(planner.root)}):
+            found, seconds = planner.init_and_validate(directory)
+            findings += found
+            status = "FAILED" if found else "OK"
+            print(f"terraform init/validate {directory}: {status} ({seconds.get('validate', 0):.1f}s)")
+    else:
+        findings = [f for r in planner.plan_all() for f in r.findings]
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
