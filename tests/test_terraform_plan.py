@@ -324,8 +324,8 @@ FAULTS = {
         'An input variable with the name "not_declared" has not been declared.',
     ),
     "block where an attribute is expected": (
-        "  tags              = var.tags\n",
-        '  tags {\n    a = "b"\n  }\n',
+        '  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns")\n  tags              = var.tags\n',
+        '  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns")\n  tags {\n    a = "b"\n  }\n',
         'Blocks of type "tags" are not expected here.',
     ),
     "wrong type": (
@@ -334,8 +334,8 @@ FAULTS = {
         'Inappropriate value for attribute "fifo_topic": a bool is required.',
     ),
     "invalid for_each key": (
-        "for_each = toset(var.notification_emails)",
-        "for_each = toset([aws_sns_topic.notifications.arn])",
+        'resource "aws_sns_topic_subscription" "email" {\n  for_each = toset(var.notification_emails)',
+        'resource "aws_sns_topic_subscription" "email" {\n  for_each = toset([aws_sns_topic.notifications.arn])',
         'The "for_each" set includes values derived from resource attributes that cannot be determined until apply',
     ),
 }

@@ -88,12 +88,47 @@ def block_dict(block: pb.Schema.Block) -> dict[str, Any]:
     }
 
 
+# One type's nested blocks, expanded from the manifest, outweigh the rest of the provider: aws_wafv2_web_acl_rule's
+# recursive rule statements become 87,000 attributes and blocks (16 of the 17.7 MB response; Terraform spent ~13 s
+# of CPU reading it on every command). A type over this many elements is served with its blocks cut at the deepest
+# level where it fits (wafv2_web_acl_rule: 8 levels, about 9,000 elements): every type is still served, and a
+# configuration nesting deeper than that in this one type would be refused here and not by the real provider.
+MAX_TYPE_ELEMENTS = 10_000
+
+
+def _elements(block: dict[str, Any], depth: int = 0, cap: int | None = None) -> int:
+    """Attributes and blocks of ``block``, counting nested blocks down to ``cap`` levels."""
+    total = len(block["attributes"]) + len(block["block_types"])
+    if cap is not None and depth >= cap:
+        return total
+    return total + sum(_elements(entry["block"], depth + 1, cap) for entry in block["block_types"].values())
+
+
+def _cut(block: dict[str, Any], cap: int, depth: int = 0) -> dict[str, Any]:
+    if depth >= cap:
+        return {**block, "block_types": {}}
+    nested = {
+        name: {**entry, "block": _cut(entry["block"], cap, depth + 1)} for name, entry in block["block_types"].items()
+    }
+    return {**block, "block_types": nested}
+
+
+def bounded(block: dict[str, Any]) -> dict[str, Any]:
+    """``block``, or for a type over ``MAX_TYPE_ELEMENTS`` elements, cut at the deepest level that fits."""
+    if _elements(block) <= MAX_TYPE_ELEMENTS:
+        return block
+    cap = 1
+    while _elements(block, cap=cap + 1) <= MAX_TYPE_ELEMENTS:
+        cap += 1
+    return _cut(block, cap)
+
+
 def schema_response(data: dict[str, Any]) -> pb.GetProviderSchema.Response:
     return pb.GetProviderSchema.Response(
         provider=pb.Schema(block=block_pb(data["provider"])),
         provider_meta=pb.Schema(block=pb.Schema.Block()),
-        resource_schemas={k: pb.Schema(block=block_pb(v)) for k, v in data["resource_schemas"].items()},
-        data_source_schemas={k: pb.Schema(block=block_pb(v)) for k, v in data["data_source_schemas"].items()},
+        resource_schemas={k: pb.Schema(block=block_pb(bounded(v))) for k, v in data["resource_schemas"].items()},
+        data_source_schemas={k: pb.Schema(block=block_pb(bounded(v))) for k, v in data["data_source_schemas"].items()},
         server_capabilities=pb.ServerCapabilities(plan_destroy=True, get_provider_schema_optional=True),
     )
 
@@ -101,7 +136,7 @@ def schema_response(data: dict[str, Any]) -> pb.GetProviderSchema.Response:
 def cached_schema_bytes(cache_dir: Path | None = None) -> bytes:
     """The serialized GetProviderSchema response (built once per wheel version)."""
     cache_dir = cache_dir or schema_mod.default_cache_dir()
-    path = cache_dir / f"schema-response-{PROVIDER_VERSION}-{schema_mod.CACHE_FORMAT}.pb"
+    path = cache_dir / f"schema-response-{PROVIDER_VERSION}-{schema_mod.CACHE_FORMAT}-{MAX_TYPE_ELEMENTS}.pb"
     if path.exists():
         return path.read_bytes()
     raw = schema_response(schema_mod.load(cache_dir)).SerializeToString()
