@@ -16,7 +16,7 @@ import pytest
 from test_training_workflow import ARN, CONFIG_KEY, SAMPLE, Stack, stack  # noqa: F401 (the fixture)
 
 from contextual_targeting.local.emulation import ServiceError
-from contextual_targeting.local.personalize import PersonalizeEmulator
+from contextual_targeting.local.emulators.personalize import PersonalizeEmulator
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -34,7 +34,7 @@ def test_model_imports_nothing_from_local():
 
 
 def test_the_emulator_and_the_model_share_one_interface():
-    from contextual_targeting.local import scoring
+    from contextual_targeting.local.emulators.personalize import scoring
     from contextual_targeting.model import segment_model
 
     assert scoring.ExpressionError is segment_model.ExpressionError

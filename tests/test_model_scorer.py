@@ -10,9 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from contextual_targeting.local import scoring
 from contextual_targeting.local.emulation import emulate
-from contextual_targeting.local.personalize import PersonalizeEmulator
+from contextual_targeting.local.emulators.personalize import PersonalizeEmulator, scoring
 from contextual_targeting.model import scorer
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "personalize"

@@ -11,9 +11,8 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from moto import mock_aws
 
-from contextual_targeting.local import scoring
 from contextual_targeting.local.emulation import emulate
-from contextual_targeting.local.personalize import PersonalizeEmulator
+from contextual_targeting.local.emulators.personalize import PersonalizeEmulator, scoring
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "personalize"

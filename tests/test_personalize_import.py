@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from contextual_targeting.local import personalize, personalize_import
-from contextual_targeting.local.personalize_import import ImportedData, ImportFailure, column_checks, import_objects
+from contextual_targeting.local.emulators.personalize import imports as personalize_import
+from contextual_targeting.local.emulators.personalize import schemas as personalize
+from contextual_targeting.local.emulators.personalize.imports import (
+    ImportedData,
+    ImportFailure,
+    column_checks,
+    import_objects,
+)
 
 HEADER = "USER_ID,ITEM_ID,EVENT_VALUE,EVENT_TYPE,TIMESTAMP\n"
 SCHEMA = [

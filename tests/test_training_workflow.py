@@ -21,9 +21,9 @@ from moto import mock_aws
 from contextual_targeting.asl import render_state_machine, render_text
 from contextual_targeting.core import notifications
 from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.personalize import PersonalizeEmulator
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
-from contextual_targeting.local.personalize import PersonalizeEmulator
 from contextual_targeting.local.sfn_lambda import local_lambdas
 
 REPO = Path(__file__).resolve().parents[1]

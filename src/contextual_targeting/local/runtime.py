@@ -714,8 +714,8 @@ class LocalDeployment:
         from moto import mock_aws
 
         from contextual_targeting.local.emulation import emulate
+        from contextual_targeting.local.emulators.personalize import PersonalizeEmulator
         from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
-        from contextual_targeting.local.personalize import PersonalizeEmulator
         from contextual_targeting.local.sfn_lambda import local_lambdas
 
         self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))

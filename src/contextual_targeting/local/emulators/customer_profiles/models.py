@@ -11,14 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contextual_targeting.local.emulation import ServiceEmulator
+from contextual_targeting.local.emulators.common import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, AccountBackend
 from contextual_targeting.local.emulators.customer_profiles.exceptions import (
     BadRequestException,
     ResourceNotFoundException,
 )
 
-DEFAULT_REGION = "us-east-1"
-DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_DATA_EXPIRY_DAYS = 14
 MAX_UPLOAD_BYTES = 1 << 30
 URL_VALID_SECONDS = 3600
@@ -93,7 +91,7 @@ class Domain:
     estimates: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class CustomerProfilesBackend(ServiceEmulator):
+class CustomerProfilesBackend(AccountBackend):
     """The account's domains (with their profiles and segment definitions) and upload jobs."""
 
     def __init__(
@@ -104,9 +102,7 @@ class CustomerProfilesBackend(ServiceEmulator):
         domains: tuple[str, ...] = (),
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
-        super().__init__()
-        self.region = region
-        self.account_id = account_id
+        super().__init__(region=region, account_id=account_id)
         self.max_upload_bytes = max_upload_bytes
         self.domains: dict[str, Domain] = {}
         self.jobs: dict[str, UploadJob] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.validate import ParamValidator
 
-from contextual_targeting.local.emulators.jobs import data_rows, json_lines
+from contextual_targeting.local.emulators.common import data_rows, json_lines
 from contextual_targeting.local.emulators.pinpoint.models import (
     _ENDPOINT_ITEM_SHAPE,
     _NUMERIC_LOCATION,

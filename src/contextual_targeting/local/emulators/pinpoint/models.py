@@ -18,7 +18,7 @@ from typing import Any
 import botocore.session
 
 from contextual_targeting.local.emulation import ServiceEmulator
-from contextual_targeting.local.emulators.jobs import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, JobsBackend
+from contextual_targeting.local.emulators.common import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, JobsBackend
 from contextual_targeting.local.emulators.pinpoint.exceptions import BadRequestException, NotFoundException
 
 MAX_ENDPOINTS_PER_USER = 15  # Pinpoint quota: endpoints per user id

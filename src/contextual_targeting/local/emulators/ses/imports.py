@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from contextual_targeting.local.emulation import ServiceError
-from contextual_targeting.local.emulators.jobs import data_rows, json_lines
+from contextual_targeting.local.emulators.common import data_rows, json_lines
 from contextual_targeting.local.emulators.ses.models import (
     _EMAIL,
     _S3_URL,

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from contextual_targeting.local.emulators.jobs import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, JobsBackend
+from contextual_targeting.local.emulators.common import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, JobsBackend
 from contextual_targeting.local.emulators.ses.exceptions import (
     AlreadyExistsException,
     BadRequestException,

@@ -1,10 +1,11 @@
-"""What the emulators with asynchronous import jobs share: a lazily made S3 client for the objects a job reads,
-a status that advances on the polls of the job's Get operation, reading CSV and JSON-lines files."""
+"""What the emulators share: the account (region, account id) and a lazily made S3 client for the objects a job
+reads; for import jobs, a status that advances on the polls of the job's Get operation, reading CSV and JSON-lines
+files; copying the optional members of a request."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from contextual_targeting.local.emulation import ServiceEmulator
@@ -19,15 +20,14 @@ class PolledJob(Protocol):
     polls: int
 
 
-class JobsBackend(ServiceEmulator):
-    """An emulated account (``region``, ``account_id``) whose jobs read (moto) S3 objects and move one status every
-    ``polls_per_status`` polls."""
+class AccountBackend(ServiceEmulator):
+    """An emulated account: ``region``, ``account_id``; S3 (moto's, inside ``mock_aws``) through ``s3_client`` or
+    a client made when first needed."""
 
-    def __init__(self, *, region: str, account_id: str, polls_per_status: int, s3_client: Any) -> None:
+    def __init__(self, *, region: str, account_id: str, s3_client: Any = None) -> None:
         super().__init__()
         self.region = region
         self.account_id = account_id
-        self.polls_per_status = max(1, polls_per_status)
         self._s3 = s3_client
 
     def _s3_client(self) -> Any:
@@ -36,6 +36,14 @@ class JobsBackend(ServiceEmulator):
 
             self._s3 = boto3.client("s3", region_name=self.region)
         return self._s3
+
+
+class JobsBackend(AccountBackend):
+    """An account whose import jobs move one status every ``polls_per_status`` polls."""
+
+    def __init__(self, *, region: str, account_id: str, polls_per_status: int, s3_client: Any) -> None:
+        super().__init__(region=region, account_id=account_id, s3_client=s3_client)
+        self.polls_per_status = max(1, polls_per_status)
 
     def advance_job(self, job: PolledJob, run: Callable[[], None]) -> None:
         """One poll (``GetImportJob``): ``CREATED`` → ``PROCESSING``, then ``run()`` does the work and sets
@@ -50,6 +58,14 @@ class JobsBackend(ServiceEmulator):
                 job.response["JobStatus"] = "PROCESSING"
             else:
                 run()
+
+
+def copy_present(target: dict[str, Any], params: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``target`` with each of ``keys`` the request holds copied in (in that order); returns ``target``."""
+    for key in keys:
+        if key in params:
+            target[key] = params[key]
+    return target
 
 
 def data_rows(rows: Iterable[list[str]]) -> Iterator[tuple[int, list[str]]]:

@@ -1,4 +1,4 @@
-"""Each emulator's error classes: named as an error shape of botocore's service model, with that shape's status."""
+"""The emulator packages: error classes named as error shapes of botocore's model with their status; what is served."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ import pytest
 from contextual_targeting.local.emulation import ModeledError
 
 # emulator package -> botocore service name
-PACKAGES = {"ses": "sesv2", "customer_profiles": "customer-profiles", "pinpoint": "pinpoint"}
+PACKAGES = {
+    "ses": "sesv2",
+    "customer_profiles": "customer-profiles",
+    "pinpoint": "pinpoint",
+    "personalize": "personalize",
+}
 
 
 def error_classes(package: str) -> list[type[ModeledError]]:
@@ -42,3 +47,17 @@ def test_a_modeled_error_carries_its_code_status_and_message() -> None:
 
     error = NotFoundException("List with name: x doesn't exist.")
     assert (error.code, error.status, error.message) == ("NotFoundException", 404, "List with name: x doesn't exist.")
+
+
+def test_personalize_serves_every_operation_of_its_tables_and_no_other() -> None:
+    """The Describe/List tables and the rules list of ``responses`` serve these 34 operations, each a real one."""
+    from contextual_targeting.local.emulators.personalize import PersonalizeEmulator
+
+    served = {name[3:] for name in dir(PersonalizeEmulator) if name.startswith("op_")}
+    model = botocore.session.get_session().get_service_model("personalize")
+    assert served <= set(model.operation_names)
+    for resource in ("DatasetGroup", "Schema", "Dataset", "Solution", "Filter", "EventTracker"):
+        assert {f"Create{resource}", f"Describe{resource}", f"List{resource}s", f"Delete{resource}"} <= served
+    for resource in ("DatasetImportJob", "SolutionVersion", "BatchSegmentJob"):
+        assert {f"Create{resource}", f"Describe{resource}", f"List{resource}s"} <= served
+    assert "DescribeRecipe" in served and len(served) == 34
