@@ -14,12 +14,40 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from contextual_targeting.local.emulators.customer_profiles.models import UploadJob, _get_target, _set_target, _valid
+from contextual_targeting.local.emulators.customer_profiles.exceptions import BadRequestException
+from contextual_targeting.local.emulators.customer_profiles.models import (
+    URL_VALID_SECONDS,
+    UploadJob,
+    _get_target,
+    _set_target,
+    _valid,
+)
 from contextual_targeting.local.emulators.customer_profiles.segments import CustomerProfilesSegments
 
 
 class CustomerProfilesImports(CustomerProfilesSegments):
     """An upload job: its file arrives on the pre-signed URL; ``GetUploadJob`` after ``StartUploadJob`` processes it."""
+
+    def upload_url(self, job: UploadJob) -> tuple[str, dt.datetime]:
+        """A new client token for the job and the pre-signed URL its file is PUT to, with when that URL expires."""
+        if job.status != "CREATED":
+            raise BadRequestException(
+                f"Upload job {job.job_id} is {job.status}: the file can only be uploaded before it starts."
+            )
+        job.token = base64.b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode()
+        port = self._serve()
+        url = f"http://127.0.0.1:{port}/upload/{job.domain}/{job.job_id}?X-Amz-Expires={URL_VALID_SECONDS}"
+        return url, self.now() + dt.timedelta(seconds=URL_VALID_SECONDS)
+
+    def start(self, job: UploadJob) -> None:
+        """``StartUploadJob``: only a ``CREATED`` job whose file has arrived starts."""
+        if job.status != "CREATED":
+            raise BadRequestException(f"Upload job {job.job_id} is {job.status}, not CREATED.")
+        if job.file is None:
+            raise BadRequestException(
+                f"No file was uploaded for upload job {job.job_id} (GetUploadJobPath, then PUT the file)."
+            )
+        job.status = "IN_PROGRESS"
 
     def _finish(self, job: UploadJob, status: str, reason: str | None = None) -> None:
         job.status, job.status_reason, job.completed = status, reason, self.now()

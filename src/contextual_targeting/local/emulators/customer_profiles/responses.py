@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -12,7 +10,7 @@ from contextual_targeting.local.emulators.customer_profiles.exceptions import (
     ResourceNotFoundException,
 )
 from contextual_targeting.local.emulators.customer_profiles.inspection import CustomerProfilesInspection
-from contextual_targeting.local.emulators.customer_profiles.models import URL_VALID_SECONDS, _constraint_problems
+from contextual_targeting.local.emulators.customer_profiles.models import _constraint_problems
 
 _UPLOAD_JOB_SUMMARY = ("JobId", "DisplayName", "Status", "StatusReason", "CreatedAt", "CompletedAt", "DataExpiry")
 _DEFINITION_SUMMARY = ("SegmentDefinitionName", "DisplayName", "Description", "SegmentDefinitionArn", "CreatedAt")
@@ -58,27 +56,11 @@ class CustomerProfilesEmulator(CustomerProfilesInspection):
 
     def op_GetUploadJobPath(self, params: dict[str, Any]) -> dict[str, Any]:
         job = self._job(params)
-        if job.status != "CREATED":
-            raise BadRequestException(
-                f"Upload job {job.job_id} is {job.status}: the file can only be uploaded before it starts."
-            )
-        job.token = base64.b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode()
-        port = self._serve()
-        return {
-            "Url": f"http://127.0.0.1:{port}/upload/{job.domain}/{job.job_id}?X-Amz-Expires={URL_VALID_SECONDS}",
-            "ClientToken": job.token,
-            "ValidUntil": self.now() + dt.timedelta(seconds=URL_VALID_SECONDS),
-        }
+        url, valid_until = self.upload_url(job)
+        return {"Url": url, "ClientToken": job.token, "ValidUntil": valid_until}
 
     def op_StartUploadJob(self, params: dict[str, Any]) -> dict[str, Any]:
-        job = self._job(params)
-        if job.status != "CREATED":
-            raise BadRequestException(f"Upload job {job.job_id} is {job.status}, not CREATED.")
-        if job.file is None:
-            raise BadRequestException(
-                f"No file was uploaded for upload job {job.job_id} (GetUploadJobPath, then PUT the file)."
-            )
-        job.status = "IN_PROGRESS"
+        self.start(self._job(params))
         return {}
 
     def op_StopUploadJob(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -118,19 +100,7 @@ class CustomerProfilesEmulator(CustomerProfilesInspection):
         return {"Items": [_only(s, _DEFINITION_SUMMARY) for s in domain.segments.values()]}
 
     def op_GetSegmentMembership(self, params: dict[str, Any]) -> dict[str, Any]:
-        definition = self.segment_definition(params)
-        live = self._live_profiles(self._domain(params["DomainName"]))
-        members = self._evaluate(self._domain(params["DomainName"]), definition["SegmentGroups"])
-        profiles, failures = [], []
-        for profile_id in params["ProfileIds"]:
-            if profile_id not in live:
-                failures.append({"ProfileId": profile_id, "Message": "Profile not found", "Status": 404})
-            elif profile_id in members:
-                profiles.append(
-                    {"ProfileId": profile_id, "QueryResult": "PRESENT", "Profile": self._public(live[profile_id])}
-                )
-            else:
-                profiles.append({"ProfileId": profile_id, "QueryResult": "ABSENT"})
+        profiles, failures = self.membership(params, params["ProfileIds"])
         name = params["SegmentDefinitionName"]
         return {"SegmentDefinitionName": name, "Profiles": profiles, "Failures": failures, "LastComputedAt": self.now()}
 

@@ -53,6 +53,27 @@ class CustomerProfilesSegments(CustomerProfilesBackend):
             raise ResourceNotFoundException(f"Segment definition {name} does not exist.")
         return domain.segments[name]
 
+    def membership(
+        self, params: dict[str, Any], profile_ids: list[str]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``GetSegmentMembership``: ``PRESENT`` (with the profile) or ``ABSENT`` per live profile id, unknown ids
+        as failures (status 404)."""
+        definition = self.segment_definition(params)
+        domain = self._domain(params["DomainName"])
+        live = self._live_profiles(domain)
+        members = self._evaluate(domain, definition["SegmentGroups"])
+        profiles, failures = [], []
+        for profile_id in profile_ids:
+            if profile_id not in live:
+                failures.append({"ProfileId": profile_id, "Message": "Profile not found", "Status": 404})
+            elif profile_id in members:
+                profiles.append(
+                    {"ProfileId": profile_id, "QueryResult": "PRESENT", "Profile": self._public(live[profile_id])}
+                )
+            else:
+                profiles.append({"ProfileId": profile_id, "QueryResult": "ABSENT"})
+        return profiles, failures
+
     def _evaluate(self, domain: Domain, groups: dict[str, Any]) -> set[str]:
         live = self._live_profiles(domain)
         sets = [self._group(domain, live, group) for group in groups.get("Groups", [])]

@@ -264,6 +264,25 @@ class PinpointBackend(JobsBackend):
             raise NotFoundException("Resource not found")
         return segment
 
+    def segment_version(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The ``SegmentResponse`` of the version a request names (``Version``: 1 is the first)."""
+        segment = self._segment(params)
+        try:
+            version = int(params["Version"])
+        except ValueError:
+            raise BadRequestException(f"Invalid version: {params['Version']}") from None
+        if not 1 <= version <= len(segment.versions):
+            raise NotFoundException("Resource not found")
+        return segment.versions[version - 1]
+
+    def import_job(self, params: dict[str, Any]) -> tuple[App, ImportJob]:
+        """The app and import job a request names (``ApplicationId``, ``JobId``)."""
+        app = self._app(params["ApplicationId"])
+        job = app.jobs.get(params["JobId"])
+        if job is None:
+            raise NotFoundException("Resource not found")
+        return app, job
+
     @staticmethod
     def _app_response(app: App) -> dict[str, Any]:
         return {

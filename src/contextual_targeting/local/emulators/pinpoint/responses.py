@@ -78,10 +78,7 @@ class PinpointEmulator(PinpointInspection):
         return {"ImportJobResponse": self.create_import_job(params)}
 
     def op_GetImportJob(self, params: dict[str, Any]) -> dict[str, Any]:
-        app = self._app(params["ApplicationId"])
-        job = app.jobs.get(params["JobId"])
-        if job is None:
-            raise NotFoundException("Resource not found")
+        app, job = self.import_job(params)
         self.advance(app, job)
         return {"ImportJobResponse": job.response}
 
@@ -103,11 +100,4 @@ class PinpointEmulator(PinpointInspection):
         return {"SegmentsResponse": {"Item": items, **token}}
 
     def op_GetSegmentVersion(self, params: dict[str, Any]) -> dict[str, Any]:
-        segment = self._segment(params)
-        try:
-            version = int(params["Version"])
-        except ValueError:
-            raise BadRequestException(f"Invalid version: {params['Version']}") from None
-        if not 1 <= version <= len(segment.versions):
-            raise NotFoundException("Resource not found")
-        return {"SegmentResponse": segment.versions[version - 1]}
+        return {"SegmentResponse": self.segment_version(params)}
