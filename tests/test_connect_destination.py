@@ -114,7 +114,7 @@ def users_csv(rows: list[tuple[str, str]]) -> str:
 
 
 @pytest.fixture
-def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
+def workflow(lambda_handler, monkeypatch, module_environment) -> Iterator[Workflow]:
     cp = CustomerProfilesEmulator(domains=(DOMAIN,))
     handlers = {FN[name]: lambda_handler(f"connect_segment_{name}") for name in FN}
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), emulate(cp), local_lambdas(handlers):
@@ -132,6 +132,7 @@ def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
         arn = sfn.create_state_machine(
             name="ct-connect-destination", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/s"
         )["stateMachineArn"]
+        module_environment("connect_segment_prepare", "connect_segment_profiles", "connect_segment_upload")
         monkeypatch.setenv("STATE_MACHINE_ARN", arn)
         monkeypatch.setenv("DOMAIN_NAME", DOMAIN)
         monkeypatch.setenv("FIELD_MAPPING", json.dumps(connect_profiles.DEFAULT_FIELD_MAPPING))

@@ -72,9 +72,8 @@ def test_split_raises_a_typed_error_before_the_lambda_times_out(lambda_handler, 
     assert type(caught.value).__name__ == "SplitTimeout"
 
 
-def test_resolve_raises_a_typed_error_before_the_lambda_times_out(lambda_handler, monkeypatch):
-    monkeypatch.setenv("SEGMENT_BUCKET", "segments")
-    monkeypatch.setenv("PINPOINT_APPLICATION_ID", "app")
+def test_resolve_raises_a_typed_error_before_the_lambda_times_out(lambda_handler, module_environment):
+    module_environment("pinpoint_resolve_endpoints", SEGMENT_BUCKET="segments", PINPOINT_APPLICATION_ID="app")
     handler = lambda_handler("pinpoint_resolve_endpoints")
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")

@@ -112,7 +112,7 @@ USERS = [
 
 
 @pytest.fixture
-def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
+def workflow(lambda_handler, monkeypatch, module_environment) -> Iterator[Workflow]:
     ses = SesV2Emulator()
     handlers = {
         TOPIC_ARN_FN: lambda_handler("ses_segment_topic"),
@@ -133,6 +133,7 @@ def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
         arn = sfn.create_state_machine(
             name="ct-ses-destination", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
         )["stateMachineArn"]
+        module_environment("ses_segment_topic", "ses_segment_contacts")
         monkeypatch.setenv("STATE_MACHINE_ARN", arn)
         monkeypatch.setenv("CONTACT_LIST_NAME", LIST)
         monkeypatch.setenv("CREATE_CONTACT_LIST", "true")
