@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_committed_templates_are_what_the_generator_writes() -> None:
     files = aslgen.generated()
-    assert REPO / "statemachines" / "training.asl.json" in files
+    assert REPO / "statemachines" / "training_workflow.asl.json" in files
     for path, text in files.items():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.name} differs from its description in src/contextual_targeting/aslgen/: run `make asl`"
@@ -32,8 +32,8 @@ def test_committed_templates_are_what_the_generator_writes() -> None:
 def test_check_names_the_stale_file_and_writes_nothing_then_write_mode_fixes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = tmp_path / "training.asl.json"
-    shutil.copy(REPO / "statemachines" / "training.asl.json", target)
+    target = tmp_path / "training_workflow.asl.json"
+    shutil.copy(REPO / "statemachines" / "training_workflow.asl.json", target)
     edited = target.read_text(encoding="utf-8").replace('"MaxConcurrency": 3', '"MaxConcurrency": 4')
     target.write_text(edited, encoding="utf-8")
 
@@ -43,7 +43,7 @@ def test_check_names_the_stale_file_and_writes_nothing_then_write_mode_fixes_it(
     assert target.read_text(encoding="utf-8") == edited
 
     assert aslgen.main(["--dir", str(tmp_path)]) == 0
-    assert target.read_text(encoding="utf-8") == (REPO / "statemachines" / "training.asl.json").read_text()
+    assert target.read_text(encoding="utf-8") == (REPO / "statemachines" / "training_workflow.asl.json").read_text()
     assert aslgen.main(["--check", "--dir", str(tmp_path)]) == 0
 
 
@@ -76,7 +76,7 @@ def _rules(choice: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_wait_of_the_training_workflow_is_in_a_loop_bounded_by_its_max_polls() -> None:
     """Each Wait is reached only from a Choice rule that also requires ``poll.count < $.config.<kind>MaxPolls``,
     the Wait's seconds come from the same kind, and the state after it increments that very count."""
-    states = _all_states(json.loads((REPO / "statemachines" / "training.asl.json").read_text())["States"])
+    states = _all_states(json.loads((REPO / "statemachines" / "training_workflow.asl.json").read_text())["States"])
     waits = {name: state for name, state in states.items() if state["Type"] == "Wait"}
     assert len(waits) == 6  # dataset group, dataset, import job, solution, solution version, batch segment job
     kinds = set()
@@ -104,7 +104,7 @@ def test_every_wait_of_the_training_workflow_is_in_a_loop_bounded_by_its_max_pol
 
 def test_init_turns_every_poll_placeholder_into_a_number() -> None:
     """The poll settings the loops read are exactly the ones Init fills from the Terraform placeholders."""
-    definition = json.loads((REPO / "statemachines" / "training.asl.json").read_text())
+    definition = json.loads((REPO / "statemachines" / "training_workflow.asl.json").read_text())
     config = definition["States"]["Init"]["Parameters"]["config"]
     used = {
         value.removeprefix("$.config.")

@@ -4,7 +4,7 @@
 The rendered ``segment_import`` ASL runs in moto's interpreter; its functions run in-process from their built zips;
 ``GetUserEndpoints`` is the project's Pinpoint emulator. The exports are written by the real post-processing core
 (``segments.split_job_output``), with the metadata the split function sets, so this file needs no other workflow.
-The completion object's own event (the import, ``tests/test_segment_import.py``) is not delivered here.
+The completion object's own event (the import, ``tests/test_pinpoint_import.py``) is not delivered here.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class World:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
         self.state_machine_arn = self.sfn.create_state_machine(
             name="ct-segment-import",
-            definition=json.dumps(render_state_machine("segment_import", asl_vars(topic))),
+            definition=json.dumps(render_state_machine("pinpoint_import", asl_vars(topic))),
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/ct-sfn",
         )["stateMachineArn"]
 

@@ -180,7 +180,7 @@ def stack(lambda_handler, monkeypatch) -> Iterator[Stack]:
         topic = sns.create_topic(Name="ct-notifications")["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(notifications_queue))
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        definition = json.dumps(render_state_machine("training", asl_vars(topic)))
+        definition = json.dumps(render_state_machine("training_workflow", asl_vars(topic)))
         state_machine_arn = sfn.create_state_machine(
             name="ct-training", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/ct-training-sfn"
         )["stateMachineArn"]
@@ -195,7 +195,9 @@ def test_rendered_definition_passes_asl_validator(tmp_path) -> None:
     if not validator.exists():
         pytest.skip("npm tools not installed (make setup)")
     path = tmp_path / "training.json"
-    path.write_text(json.dumps(render_state_machine("training", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t"))))
+    path.write_text(
+        json.dumps(render_state_machine("training_workflow", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t")))
+    )
     result = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -495,7 +497,7 @@ def _create_tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
 
 
 def test_every_personalize_create_call_waits_out_busy_resources_with_bounded_backoff() -> None:
-    definition = render_state_machine("training", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t"))
+    definition = render_state_machine("training_workflow", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t"))
     tasks = dict(_create_tasks(definition["States"]))
     assert {t["Resource"].rsplit(":", 1)[-1] for t in tasks.values()} == {
         "createDatasetGroup",

@@ -178,7 +178,7 @@ module "state_machine" {
   name_prefix        = var.name_prefix
   alarm_topic_arn    = var.alarm_topic_arn
   name               = "segment-import"
-  definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/segment_import.asl.json", local.asl_vars)))
+  definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/pinpoint_import.asl.json", local.asl_vars)))
   role_description   = "Segment import state machine: chunk, Distributed Map resolution, prepare, Pinpoint import jobs, notifications"
   policy_name        = "segment-import"
   policy_json        = data.aws_iam_policy_document.state_machine.json

@@ -98,7 +98,7 @@ module "state_machine" {
   name_prefix        = var.name_prefix
   alarm_topic_arn    = var.alarm_topic_arn
   name               = "training"
-  definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/training.asl.json", local.asl_vars)))
+  definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/training_workflow.asl.json", local.asl_vars)))
   role_description   = "Training state machine: validate, Personalize resources and jobs, events, notifications"
   policy_name        = "training"
   policy_json        = data.aws_iam_policy_document.state_machine.json

@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 STATEMACHINES_DIR = REPO_ROOT / "statemachines"
 
 # state machine name (statemachines/<name>.asl.json) -> its description
-GENERATED: dict[str, Callable[[], dict[str, Any]]] = {"training": training.definition}
+GENERATED: dict[str, Callable[[], dict[str, Any]]] = {"training_workflow": training.definition}
 
 # The order a state's fields are written in: what it is, what it does with its input, where it goes.
 STATE_FIELDS = (

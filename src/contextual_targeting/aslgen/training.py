@@ -1,4 +1,4 @@
-"""The training workflow (``statemachines/training.asl.json``), written in the order it runs.
+"""The training workflow (``statemachines/training_workflow.asl.json``), written in the order it runs.
 
 Validate the uploaded config (one Lambda), take the dataset group's lock, then create and poll the dataset group,
 schemas, datasets, import jobs, solution, solution version and batch segment jobs in Amazon Personalize; each

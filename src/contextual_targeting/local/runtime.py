@@ -197,7 +197,7 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
     return WorkflowSpec(
         key="pinpoint_import",
         module="pinpoint_import",
-        template="segment_import",
+        template="pinpoint_import",
         state_machine_name=sm_name,
         asl_vars={
             "data_bucket_name": settings.data_bucket,
@@ -394,7 +394,7 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
         WorkflowSpec(
             key="training",
             module="training_workflow",
-            template="training",
+            template="training_workflow",
             state_machine_name=sm_name,
             asl_vars=asl_vars,
             functions=(validate, start),

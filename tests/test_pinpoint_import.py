@@ -127,7 +127,7 @@ def make_workflow(lambda_handler, monkeypatch, pinpoint: PinpointEmulator, **asl
     queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     boto3.client("sns", region_name=REGION).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    definition = render_state_machine("segment_import", asl_vars(topic_arn, **asl_overrides))
+    definition = render_state_machine("pinpoint_import", asl_vars(topic_arn, **asl_overrides))
     sfn = boto3.client("stepfunctions", region_name=REGION)
     arn = sfn.create_state_machine(
         name="ct-segment-import", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
@@ -383,7 +383,7 @@ def test_rendered_definition_passes_asl_validator(tmp_path: Path) -> None:
     if not validator.exists():
         pytest.skip("asl-validator is not installed: run `make setup`")
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:ct-notifications"
-    definition = render_state_machine("segment_import", asl_vars(topic, poll_seconds="30", max_polls="240"))
+    definition = render_state_machine("pinpoint_import", asl_vars(topic, poll_seconds="30", max_polls="240"))
     path = tmp_path / "segment_import.json"
     path.write_text(json.dumps(definition))
     completed = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
@@ -397,7 +397,7 @@ def test_terraform_passes_exactly_the_template_variables() -> None:
 
     main = hcl2.load((REPO / "modules/pinpoint_import/main.tf").open())
     asl_locals = next(block["asl_vars"] for block in main["locals"] if "asl_vars" in block)
-    template = (REPO / "statemachines/segment_import.asl.json").read_text()
+    template = (REPO / "statemachines/pinpoint_import.asl.json").read_text()
     assert set(asl_locals) == placeholders(template) == set(asl_vars("arn:aws:sns:us-east-1:1:t"))
     assert placeholders(PATTERN_FILE.read_text()) == {
         "data_bucket_name",
