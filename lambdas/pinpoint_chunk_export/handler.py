@@ -7,24 +7,6 @@ Returns pointers and counts
 Configuration: ``core.function_config.PinpointChunkExport``; what it does: ``core.functions.pinpoint_chunk_export``.
 """
 
-from __future__ import annotations
+from contextual_targeting.core.functions import handler
 
-import os
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from contextual_targeting.core import function_config, functions
-from contextual_targeting.core.log_stream import CurrentStdout
-
-logger = Logger(stream=CurrentStdout())  # service and level: POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
-
-
-@metrics.log_metrics
-@logger.inject_lambda_context(log_event=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return functions.run(
-        functions.pinpoint_chunk_export, function_config.PinpointChunkExport, event, context, metrics, logger
-    )
+lambda_handler = handler("pinpoint_chunk_export")

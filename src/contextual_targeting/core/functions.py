@@ -2,21 +2,27 @@
 
 A step takes the event, the function's typed configuration (``core.function_config``) and the Lambda context, and
 returns an ``Outcome``: the result for Step Functions (pointers and counts, never user data), the metrics to emit and
-the line to log. ``run`` is what every handler calls: it reads the configuration, runs the step, emits the metrics
-(Powertools, count unit) and logs. The work itself lives in the domain modules (``segments``,
-``pinpoint_segments``, ``pinpoint_import``, ``ses_contacts``, ``connect_profiles``, ``training_validation``).
+the line to log. ``handler(name)`` builds a function's ``lambda_handler`` (Powertools Logger and Metrics around
+``run``); ``run`` reads the configuration, runs the step, emits the metrics and logs. A function's name is its
+folder under ``lambdas/``, its zip, its step here and its key in ``function_config.CONFIGS``. The work itself lives
+in the domain modules (``segments``, ``pinpoint_segments``, ``pinpoint_import``, ``ses_contacts``,
+``connect_profiles``, ``training_validation``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contextual_targeting.core import function_config as cfg
-from contextual_targeting.core.function_config import FunctionConfig, client
+from contextual_targeting.core.function_config import CONFIGS, FunctionConfig, client
 from contextual_targeting.core.storage import S3Storage
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 Step = Callable[[dict[str, Any], Any, Any], "Outcome"]
 
@@ -47,12 +53,34 @@ def run(
     return outcome.result
 
 
+def handler(name: str, inject_context: bool = True) -> Callable[[dict[str, Any], Any], Any]:
+    """The ``lambda_handler`` of function ``name``: its step and configuration, with Powertools Logger (service and
+    level from ``POWERTOOLS_SERVICE_NAME`` / ``POWERTOOLS_LOG_LEVEL``) and Metrics (namespace from
+    ``POWERTOOLS_METRICS_NAMESPACE``) created once, at cold start. ``inject_context=False`` for a function also
+    called without a context (scripts, tests): its request id is logged when there is one."""
+    from aws_lambda_powertools import Logger, Metrics
+
+    from contextual_targeting.core.log_stream import CurrentStdout
+
+    step, config_type = globals()[name], CONFIGS[name]
+    logger = Logger(stream=CurrentStdout())  # type: ignore[arg-type]  # a text stream: write() and flush()
+    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ContextualTargeting"))
+
+    def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> Any:
+        if not inject_context and context is not None:
+            logger.append_keys(function_request_id=getattr(context, "aws_request_id", None))
+        return run(step, config_type, event, context, metrics, logger)
+
+    wrapped = logger.inject_lambda_context(log_event=False)(lambda_handler) if inject_context else lambda_handler
+    return metrics.log_metrics(wrapped)  # type: ignore[no-any-return]
+
+
 def _camel(name: str) -> str:
     return "".join(word.capitalize() for word in name.split("_"))
 
 
 # ------------------------------------------------------------------------------------------------ post-processing
-def split_segments(event: dict[str, Any], config: cfg.SplitSegments, context: Any) -> Outcome:
+def split_segments(event: dict[str, Any], config: cfg.SplitSegments, context: LambdaContext) -> Outcome:
     from contextual_targeting.core.segments import SPLIT_METRICS, split_job
 
     s3 = client("s3")
@@ -67,7 +95,7 @@ def split_segments(event: dict[str, Any], config: cfg.SplitSegments, context: An
     return Outcome(result, {name: result[key] for name, key in SPLIT_METRICS}, "split", log)
 
 
-def finalize_segments(event: dict[str, Any], config: cfg.FinalizeSegments, context: Any) -> Outcome:
+def finalize_segments(event: dict[str, Any], config: cfg.FinalizeSegments, context: LambdaContext) -> Outcome:
     from contextual_targeting.core.segments import SplitConfig, finalize, notification
 
     data = S3Storage(client("s3"), config.data_bucket)
@@ -91,7 +119,7 @@ def finalize_segments(event: dict[str, Any], config: cfg.FinalizeSegments, conte
 
 
 # ------------------------------------------------------------------------------------------------ Pinpoint
-def pinpoint_chunk_export(event: dict[str, Any], config: cfg.PinpointChunkExport, context: Any) -> Outcome:
+def pinpoint_chunk_export(event: dict[str, Any], config: cfg.PinpointChunkExport, context: LambdaContext) -> Outcome:
     from contextual_targeting.core.pinpoint_segments import chunk_export, identity_from_metadata
 
     s3 = client("s3")
@@ -113,7 +141,9 @@ def pinpoint_chunk_export(event: dict[str, Any], config: cfg.PinpointChunkExport
     return Outcome(result, counts, "chunked", log)
 
 
-def pinpoint_resolve_endpoints(event: dict[str, Any], config: cfg.PinpointResolveEndpoints, context: Any) -> Outcome:
+def pinpoint_resolve_endpoints(
+    event: dict[str, Any], config: cfg.PinpointResolveEndpoints, context: LambdaContext
+) -> Outcome:
     from contextual_targeting.core.endpoints import Backoff, ResolveTimeout, user_endpoints
     from contextual_targeting.core.pinpoint_segments import resolve_chunk
 
@@ -142,7 +172,7 @@ def pinpoint_resolve_endpoints(event: dict[str, Any], config: cfg.PinpointResolv
     return Outcome(stats, counts, "resolved", log)
 
 
-def pinpoint_segment_ready(event: dict[str, Any], config: cfg.PinpointSegmentReady, context: Any) -> Outcome:
+def pinpoint_segment_ready(event: dict[str, Any], config: cfg.PinpointSegmentReady, context: LambdaContext) -> Outcome:
     from contextual_targeting.core.pinpoint_segments import mark_ready
 
     s3 = client("s3")
@@ -159,7 +189,9 @@ def pinpoint_segment_ready(event: dict[str, Any], config: cfg.PinpointSegmentRea
     return Outcome(result, counts, "ready", {"segment": resolution["segment_name"], **result})
 
 
-def pinpoint_import_prepare(event: dict[str, Any], config: cfg.PinpointImportPrepare, context: Any) -> Outcome:
+def pinpoint_import_prepare(
+    event: dict[str, Any], config: cfg.PinpointImportPrepare, context: LambdaContext
+) -> Outcome:
     from contextual_targeting.core.pinpoint_import import prepare_import
 
     result = prepare_import(
@@ -175,7 +207,7 @@ def pinpoint_import_prepare(event: dict[str, Any], config: cfg.PinpointImportPre
 
 
 # ------------------------------------------------------------------------------------------------ SES
-def ses_segment_topic(event: dict[str, Any], config: cfg.SesSegmentTopic, context: Any) -> Outcome:
+def ses_segment_topic(event: dict[str, Any], config: cfg.SesSegmentTopic, context: LambdaContext) -> Outcome:
     from contextual_targeting.core import ses_contacts
 
     if event.get("release"):
@@ -209,7 +241,7 @@ def ses_segment_topic(event: dict[str, Any], config: cfg.SesSegmentTopic, contex
     return Outcome(result, counts, "topic ready", log)
 
 
-def ses_segment_contacts(event: dict[str, Any], config: cfg.SesSegmentContacts, context: Any) -> Outcome:
+def ses_segment_contacts(event: dict[str, Any], config: cfg.SesSegmentContacts, context: LambdaContext) -> Outcome:
     from contextual_targeting.core import ses_contacts
 
     storage = S3Storage(client("s3"), event["bucket"])
@@ -246,7 +278,9 @@ def ses_segment_contacts(event: dict[str, Any], config: cfg.SesSegmentContacts, 
 
 
 # ------------------------------------------------------------------------------------------------ Connect
-def connect_segment_prepare(event: dict[str, Any], config: cfg.ConnectSegmentPrepare, context: Any) -> Outcome:
+def connect_segment_prepare(
+    event: dict[str, Any], config: cfg.ConnectSegmentPrepare, context: LambdaContext
+) -> Outcome:
     from contextual_targeting.core import connect_profiles, ses_contacts
 
     s3 = client("s3")
@@ -288,7 +322,9 @@ def connect_segment_prepare(event: dict[str, Any], config: cfg.ConnectSegmentPre
     return Outcome(result, {"UnchangedSegments": int(prepared["action"] == "unchanged")}, "segment prepared", log)
 
 
-def connect_segment_profiles(event: dict[str, Any], config: cfg.ConnectSegmentProfiles, context: Any) -> Outcome:
+def connect_segment_profiles(
+    event: dict[str, Any], config: cfg.ConnectSegmentProfiles, context: LambdaContext
+) -> Outcome:
     from contextual_targeting.core import connect_profiles
 
     export = connect_profiles.parse_export_key(event["export_key"], config.export_prefix)
@@ -310,7 +346,7 @@ def connect_segment_profiles(event: dict[str, Any], config: cfg.ConnectSegmentPr
     return Outcome(result, counts, "profiles written", log)
 
 
-def connect_segment_upload(event: dict[str, Any], config: cfg.ConnectSegmentUpload, context: Any) -> Outcome:
+def connect_segment_upload(event: dict[str, Any], config: cfg.ConnectSegmentUpload, context: LambdaContext) -> Outcome:
     from contextual_targeting.core import connect_profiles
 
     size = connect_profiles.upload_part(
@@ -321,7 +357,9 @@ def connect_segment_upload(event: dict[str, Any], config: cfg.ConnectSegmentUplo
 
 
 # ------------------------------------------------------------------------------------------------ training
-def validate_training_input(event: dict[str, Any], config: cfg.ValidateTrainingInput, context: Any) -> Outcome:
+def validate_training_input(
+    event: dict[str, Any], config: cfg.ValidateTrainingInput, context: LambdaContext
+) -> Outcome:
     from contextual_targeting.core.training_sources import S3Source
     from contextual_targeting.core.training_validation import (
         InputInvalid,
