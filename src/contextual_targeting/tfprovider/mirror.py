@@ -72,7 +72,9 @@ def build(mirror: Path | None = None, python: str | None = None) -> Path:
 def terraform_env(rc: Path, data_dir: Path | None = None) -> dict[str, str]:
     """The environment for terraform commands that must use the mirror (and never the registry)."""
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    env.setdefault("AWS_REGION", "eu-west-1")
+    # Plans are cached by tree hash, so they must not depend on the caller's region (pytest sets us-east-1, a shell
+    # may set anything): they are made for CT_PLAN_REGION, eu-west-1 unless set.
+    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = os.environ.get("CT_PLAN_REGION", "eu-west-1")
     env.pop("TF_PLUGIN_CACHE_DIR", None)
     if data_dir is not None:
         env["TF_DATA_DIR"] = str(data_dir)
