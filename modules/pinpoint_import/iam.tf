@@ -80,20 +80,10 @@ resource "aws_iam_role_policy" "import" {
   policy = data.aws_iam_policy_document.import.json
 }
 
-# ------------------------------------------------------------------------------------------------ chunk function
-data "aws_iam_policy_document" "chunk" {
-  statement {
-    sid       = "ReadExports"
-    actions   = ["s3:GetObject"]
-    resources = [local.export_objects]
-  }
-
-  statement {
-    sid       = "WriteChunksAndManifest"
-    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = [local.work_objects]
-  }
-
+# ------------------------------------------------------------------------------------------------ bucket encryption
+# The buckets' KMS key (when kms_key_arn is set), used through S3 only: merged into the chunk, resolve and ready
+# functions' documents (source_policy_documents), written once.
+data "aws_iam_policy_document" "bucket_encryption" {
   dynamic "statement" {
     for_each = local.kms_statements
     content {
@@ -110,8 +100,27 @@ data "aws_iam_policy_document" "chunk" {
   }
 }
 
+# ------------------------------------------------------------------------------------------------ chunk function
+data "aws_iam_policy_document" "chunk" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
+  statement {
+    sid       = "ReadExports"
+    actions   = ["s3:GetObject"]
+    resources = [local.export_objects]
+  }
+
+  statement {
+    sid       = "WriteChunksAndManifest"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [local.work_objects]
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ resolve function
 data "aws_iam_policy_document" "resolve" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadChunksWriteStats"
     actions   = ["s3:GetObject", "s3:PutObject"]
@@ -129,25 +138,12 @@ data "aws_iam_policy_document" "resolve" {
     actions   = ["mobiletargeting:GetUserEndpoints"]
     resources = local.app_resource_arns
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ ready function
 data "aws_iam_policy_document" "ready" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadChunkStats"
     actions   = ["s3:GetObject"]
@@ -170,21 +166,6 @@ data "aws_iam_policy_document" "ready" {
     sid       = "WriteCompletionObjects"
     actions   = ["s3:PutObject", "s3:DeleteObject"]
     resources = [local.segment_objects]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
   }
 }
 

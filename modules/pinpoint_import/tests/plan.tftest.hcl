@@ -53,3 +53,18 @@ run "a_wildcard_in_the_import_prefix_is_refused" {
 
   expect_failures = [var.segment_import_prefix]
 }
+
+run "with_a_kms_key_each_resolution_function_may_use_it_through_s3_only" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = alltrue([for doc in [data.aws_iam_policy_document.chunk.json, data.aws_iam_policy_document.resolve.json, data.aws_iam_policy_document.ready.json] :
+      [for s in jsondecode(doc).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]]
+    ])
+    error_message = "The chunk, resolve and ready functions each get kms:Decrypt/GenerateDataKey on the key, via S3 only."
+  }
+}
