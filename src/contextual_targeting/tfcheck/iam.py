@@ -222,7 +222,7 @@ def _is_trust_statement(statement: dict[str, Any]) -> bool:
 
 def check_wildcards(policies: list[Policy], allowed: list[str], findings: list[Finding]) -> None:
     for policy in policies:
-        for statement in policy.document["Statement"]:
+        for statement in policy.document.get("Statement", []):  # a merge-only document may have none
             if statement.get("Effect", "Allow") != "Allow" or "*" not in _as_list(statement.get("Resource", [])):
                 continue
             if "Principal" in statement:  # a resource policy (KMS key policy): "*" is the resource it is attached to
@@ -316,7 +316,7 @@ json.dump(out, sys.stdout, default=str)
 def run_parliament(policies: list[Policy], python: Path, findings: list[Finding]) -> None:
     documents = []
     for policy in policies:
-        statements = [_collapse_conditions(_for_parliament(s)) for s in policy.document["Statement"]]
+        statements = [_collapse_conditions(_for_parliament(s)) for s in policy.document.get("Statement", [])]
         documents.append({"Version": policy.document.get("Version", "2012-10-17"), "Statement": statements})
     checked = [(p, d) for p, d in zip(policies, documents, strict=True) if d["Statement"]]
     if not checked:
