@@ -135,7 +135,7 @@ variable "segment_import_prefix" {
   default     = "pinpoint/"
 
   validation {
-    # the same pattern as modules/pinpoint_import (tests/test_validation_patterns.py): no "*", which would widen
+    # the same pattern as modules/pinpoint_import (tests/terraform/test_validation_patterns.py): no "*", which would widen
     # the IAM resource ARNs built from the prefix
     condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$", var.segment_import_prefix))
     error_message = "segment_import_prefix must be a relative S3 key prefix ending with \"/\" (e.g. \"pinpoint/\"), without \"*\", a leading \"/\" or empty path segments."

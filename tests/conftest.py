@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,7 +52,7 @@ def lambda_handler(built_zips: Path):
 @pytest.fixture
 def module_environment(monkeypatch):
     """``module_environment("zip_name", …, NAME=value)``: set the environment variables Terraform gives these
-    functions — the local runtime's declaration, which ``tests/test_local_wiring.py`` holds equal to each module's
+    functions — the local runtime's declaration, which ``tests/local/test_wiring.py`` holds equal to each module's
     ``environment`` map — then the test's own values. Tests do not re-type what the modules set."""
     from contextual_targeting.local.runtime import Settings, workflow_specs
 
@@ -64,3 +67,17 @@ def module_environment(monkeypatch):
             monkeypatch.setenv(key, value)
 
     return apply
+
+
+@pytest.fixture
+def world(lambda_handler, monkeypatch) -> Iterator[Any]:
+    """The one world of the workflow tests (``tests/world.py``): moto with Step Functions executing, the root
+    module's buckets, bus and topic, ``world.emulate(...)`` and ``world.deploy("<workflow>")`` from the built zips."""
+    from moto import mock_aws
+
+    from tests.world import World, faster_moto_interpreter
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(faster_moto_interpreter())
+        stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        yield World(stack, lambda_handler, monkeypatch)

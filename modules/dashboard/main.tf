@@ -3,7 +3,7 @@
 # later included — appears without being listed here), and what the functions count with Powertools metrics in
 # `ContextualTargeting/<name_prefix>` (dimension `service`): training input checks, segments, users split and
 # resolved, SES contacts; function errors and dead-letter messages. The widget JSON is dashboard.json, rendered by
-# templatefile() — tests/test_alarms_dashboard.py checks every metric in it against what the functions emit.
+# templatefile() — tests/terraform/test_alarms_dashboard.py checks every metric in it against what the functions emit.
 
 data "aws_region" "current" {}
 

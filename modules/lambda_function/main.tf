@@ -21,7 +21,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:No VPC: the workflow functions only call public AWS APIs (S3, Pinpoint, SES); a VPC would add NAT or endpoints for nothing.
   #checkov:skip=CKV_AWS_116:Invoked synchronously by Step Functions, which retries and catches failures: an async dead-letter queue would never receive anything.
   #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per run, job, import or segment export; the Distributed Map's max_concurrency); reserving it would take capacity from the account pool.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/test_build.py).
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/lambdas/test_build.py).
   #checkov:skip=CKV_AWS_173:The environment holds bucket names, prefixes, ids, log settings and tunables, no secret; Lambda encrypts it at rest with the AWS managed key.
   function_name    = "${var.name_prefix}-${var.name}"
   description      = var.description

@@ -3,7 +3,8 @@
 The templates use only plain interpolation: ``${name}`` is replaced by the value (Terraform turns numbers and
 bools into their string form), ``$${`` is a literal ``${`` and ``%%{`` a literal ``%{``. Template directives
 (``%{ if }``, ``%{ for }``) and expressions other than a bare variable name are rejected, so a template that
-renders here renders the same in Terraform (``tests/test_asl_render.py`` compares both with the terraform binary).
+renders here renders the same in Terraform (``tests/statemachines/test_render.py`` compares both with the terraform
+binary).
 Placeholders sit inside JSON strings, so every template is valid JSON before and after rendering.
 """
 

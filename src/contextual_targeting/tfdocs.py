@@ -5,7 +5,7 @@ markdown between ``<!-- BEGIN_TF_DOCS -->`` and ``<!-- END_TF_DOCS -->`` in its 
 ``docs/terraform.md``, so the project README stays hand-written).
 
     python -m contextual_targeting.tfdocs            # rewrite every README that is out of date
-    python -m contextual_targeting.tfdocs --check    # exit 1 listing the stale ones (tests/test_tfdocs.py)
+    python -m contextual_targeting.tfdocs --check    # exit 1 listing the stale ones (tests/terraform/test_tfdocs.py)
 """
 
 from __future__ import annotations

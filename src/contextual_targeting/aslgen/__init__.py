@@ -7,7 +7,7 @@ a final newline) so the committed file is exactly what the generator gives. The 
 (``${name}`` placeholders) rendered by ``templatefile()`` and by ``contextual_targeting.asl.render``.
 
 ``python -m contextual_targeting.aslgen`` (``make asl``) rewrites the files; ``--check`` only compares them and
-fails, naming each file that differs (``tests/test_aslgen.py`` runs the same comparison).
+fails, naming each file that differs (``tests/statemachines/test_aslgen.py`` runs the same comparison).
 """
 
 from __future__ import annotations

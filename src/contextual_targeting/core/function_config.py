@@ -3,7 +3,7 @@
 One frozen dataclass per function (``CONFIGS``: zip name → class). A field's ``env`` metadata names its variable.
 A field without a default is **required**: its value comes from the module's ``environment`` map, whose Terraform
 variable holds the one default (``pinpoint/``, ``segments/``, 43200 …), so no literal default is written twice —
-``tests/test_function_config.py`` checks that every required variable is set by the function's module and that
+``tests/lambdas/test_function_config.py`` checks that every required variable is set by the function's module and that
 nothing else is read. The few optional fields are tunables Terraform never sets (test hooks, sizing overrides).
 
 ``client`` is the one boto3 client factory of the functions: standard retries, created on first use and kept for

@@ -60,7 +60,7 @@ class ModeledError(ServiceError):
     """Base of an emulator's error classes: one subclass per error code of the service's model, named as the code.
 
     ``class NotFoundException(ModeledError, status=404): ...`` declares the code and its HTTP status (the status
-    botocore's model gives the error shape; tested in ``tests/test_emulator_packages.py``); it is raised with the
+    botocore's model gives the error shape; tested in ``tests/emulators/test_packages.py``); it is raised with the
     message only: ``raise NotFoundException("List with name: x doesn't exist.")``.
     """
 

@@ -13,7 +13,7 @@
 moto delivers S3 notifications and ``PutEvents`` to rules but cannot invoke Lambda targets; the router installed here
 does, with EventBridge's semantics: S3 events only reach rules on the default bus, patterns are matched with
 ``contextual_targeting.local.event_patterns`` and the target receives the event unchanged (the modules use neither
-``input_path`` nor input transformers). ``tests/test_local_wiring.py`` checks this wiring against the Terraform
+``input_path`` nor input transformers). ``tests/local/test_wiring.py`` checks this wiring against the Terraform
 modules (functions, environment keys, template variables, pattern files, buses, targets).
 """
 

@@ -1,0 +1,407 @@
+"""The Pinpoint import workflow, end to end: the rendered ASL runs in moto's interpreter with the Pinpoint emulator,
+the prepare and start_execution handlers loaded from their built zips, and S3 events delivered the way the
+deployed rule would deliver them (matched against the rule's own pattern file first)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from contextual_targeting.asl import render_state_machine, render_text
+from contextual_targeting.local.emulation import emulate
+from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
+from contextual_targeting.local.event_patterns import matches
+from contextual_targeting.local.lambda_loader import FakeContext
+from contextual_targeting.local.sfn_lambda import local_lambdas
+from tests.aws_events import readable, s3_object_created, wait_for_execution
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+APP = "0123456789abcdef0123456789abcdef"
+BUCKET = f"ct-segments-{ACCOUNT}-{REGION}"
+DATA_BUCKET = f"ct-data-{ACCOUNT}-{REGION}"
+PREFIX = "pinpoint/"
+PREPARE_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-import-prepare"
+IMPORT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ct-pinpoint-import"
+PATTERN_FILE = REPO / "modules/pinpoint_import/event_patterns/segment_import.json"
+
+
+def asl_vars(topic_arn: str, **overrides: str) -> dict[str, str]:
+    values = {
+        "data_bucket_name": DATA_BUCKET,
+        "max_concurrency": "2",
+        "chunk_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-chunk-export",
+        "resolve_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-resolve-endpoints",
+        "ready_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-segment-ready",
+        "prepare_function_arn": PREPARE_ARN,
+        "application_id": APP,
+        "import_role_arn": IMPORT_ROLE,
+        "notification_topic_arn": topic_arn,
+        "poll_seconds": "0",
+        "max_polls": "10",
+        "notify_on_start": "false",
+    }
+    values.update(overrides)
+    return values
+
+
+def rule_pattern(bucket: str = BUCKET, prefix: str = PREFIX) -> dict[str, Any]:
+    values = {
+        "data_bucket_name": DATA_BUCKET,
+        "export_prefix": "segments/",
+        "bucket_name": bucket,
+        "import_prefix": prefix,
+    }
+    text = render_text(PATTERN_FILE.read_text(), values)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
+    """An S3 ``Object Created`` event as EventBridge delivers it."""
+    return s3_object_created(bucket, key, etag)
+
+
+@dataclass
+class Workflow:
+    pinpoint: PinpointEmulator
+    state_machine_arn: str
+    queue_url: str
+    start: Any
+    pattern: dict[str, Any]
+    s3: Any = field(default_factory=lambda: boto3.client("s3", region_name=REGION))
+    sfn: Any = field(default_factory=lambda: boto3.client("stepfunctions", region_name=REGION))
+
+    def put(self, key: str, body: str) -> dict[str, Any]:
+        """Upload an object; return the event S3 would emit for it."""
+        etag = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())["ETag"].strip('"')
+        return s3_event(key, etag)
+
+    def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """What the deployed rule does: nothing unless the pattern matches, else the start_execution target."""
+        if not matches(self.pattern, event):
+            return None
+        return self.start(event, FakeContext("ct-pinpoint-import-start"))  # type: ignore[no-any-return]
+
+    def wait(self, execution_arn: str) -> dict[str, Any]:
+        return wait_for_execution(self.sfn, execution_arn)
+
+    def upload_and_run(self, key: str, body: str) -> dict[str, Any]:
+        started = self.deliver(self.put(key, body))
+        assert started and started["started"], started
+        return self.wait(started["executionArn"])
+
+    def notifications(self) -> list[tuple[str, dict[str, Any]]]:
+        """(subject, message) of every SNS notification so far (drained from the subscribed queue)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        received = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                return received
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                received.append((envelope.get("Subject"), readable(envelope.get("Subject"), envelope["Message"])))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def executions(self) -> list[dict[str, Any]]:
+        return self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]  # type: ignore[no-any-return]
+
+
+def make_workflow(lambda_handler, monkeypatch, pinpoint: PinpointEmulator, **asl_overrides: str) -> Workflow:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name="ct-notifications")["TopicArn"]
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("sns", region_name=REGION).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    definition = render_state_machine("pinpoint_import", asl_vars(topic_arn, **asl_overrides))
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    arn = sfn.create_state_machine(
+        name="ct-segment-import", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
+    )["stateMachineArn"]
+    monkeypatch.setenv("STATE_MACHINE_ARN", arn)
+    monkeypatch.setenv("APPLICATION_ID", APP)
+    monkeypatch.setenv("IMPORT_PREFIX", PREFIX)
+    return Workflow(pinpoint, arn, queue_url, lambda_handler("start_execution"), rule_pattern())
+
+
+@pytest.fixture
+def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
+    pinpoint = PinpointEmulator(app_ids=[APP])
+    prepare = lambda_handler("pinpoint_import_prepare")
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        emulate(pinpoint),
+        local_lambdas({PREPARE_ARN: prepare}),
+    ):
+        yield make_workflow(lambda_handler, monkeypatch, pinpoint)
+
+
+def endpoint_ids_csv(ids: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Id"])
+    writer.writerows([i] for i in ids)
+    return out.getvalue()
+
+
+def write_segment(wf: Workflow, name: str, parts: list[list[str]], *, ready: bool = True) -> list[dict[str, Any]]:
+    """What the post-processing workflow writes: the parts (stale ones of an earlier run removed), then the
+    completion object last."""
+    folder = f"{PREFIX}segments/{name}/"
+    for old in wf.s3.list_objects_v2(Bucket=BUCKET, Prefix=folder).get("Contents", []):
+        wf.s3.delete_object(Bucket=BUCKET, Key=old["Key"])
+    events = [
+        wf.put(f"{PREFIX}segments/{name}/part-{index:05d}.csv", endpoint_ids_csv(ids))
+        for index, ids in enumerate(parts)
+    ]
+    if ready:
+        completion = {
+            "segment_name": name,
+            "s3_url": f"s3://{BUCKET}/{PREFIX}segments/{name}/",
+            "parts": len(parts),
+            "endpoints": sum(len(p) for p in parts),
+            "job_arn": f"arn:aws:personalize:{REGION}:{ACCOUNT}:batch-segment-job/job-1",
+        }
+        events.append(wf.put(f"{PREFIX}segments/{name}.ready.json", json.dumps(completion)))
+    return events
+
+
+# ------------------------------------------------------------------ the rule's pattern
+def test_rule_matches_endpoint_files_and_completion_objects_never_parts() -> None:
+    pattern = rule_pattern()
+    wanted = [
+        "pinpoint/endpoints.csv",
+        "pinpoint/endpoints.json",
+        "pinpoint/crm/eu/endpoints.csv",
+        "pinpoint/segments/genres-action-job-1.ready.json",
+    ]
+    unwanted = [
+        "pinpoint/segments/genres-action-job-1/part-00000.csv",
+        "pinpoint/segments/genres-action-job-1/part-00017.csv",
+        "pinpoint/segments/notes.csv",
+    ]
+    for key in wanted:
+        assert matches(pattern, s3_event(key, "e")), key
+    for key in unwanted:
+        assert not matches(pattern, s3_event(key, "e")), key
+    assert not matches(pattern, s3_event("pinpoint/endpoints.csv", "e", bucket="other-bucket"))
+    deleted = {**s3_event("pinpoint/endpoints.csv", "e"), "detail-type": "Object Deleted"}
+    assert not matches(pattern, deleted)
+
+
+def test_rule_matches_segment_exports_of_the_data_bucket_like_every_destination() -> None:
+    pattern = rule_pattern()
+    export = "segments/bingewatch/weekly-1/genres-action_bingewatch_affinity_weekly-1_2c7534183f6b.csv"
+    assert matches(pattern, s3_event(export, "e", bucket=DATA_BUCKET))
+    for key in ("segments/bingewatch/weekly-1/_summary.json", "train/bingewatch/users.csv", "pinpoint/endpoints.csv"):
+        assert not matches(pattern, s3_event(key, "e", bucket=DATA_BUCKET)), key
+    assert not matches(pattern, s3_event(export, "e", bucket="other-bucket"))
+    # the same pattern file as the SES and Connect destinations use for exports: one definition of "an export"
+    ses = json.loads(
+        render_text(
+            (REPO / "modules/ses_destination/event_patterns/segment_export.json").read_text(),
+            {"bucket_name": DATA_BUCKET, "export_prefix": "segments/"},
+        )
+    )
+    assert pattern["$or"][0]["detail"] == ses["detail"]
+
+
+# ------------------------------------------------------------------ end to end
+def test_sample_endpoints_file_creates_endpoints_found_by_user_id(workflow: Workflow) -> None:
+    sample = (REPO / "data/pinpoint/endpoints.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(sample)))
+    result = workflow.upload_and_run(f"{PREFIX}endpoints.csv", sample)
+    assert result["status"] == "SUCCEEDED", result
+
+    pinpoint = boto3.client("pinpoint", region_name=REGION)
+    for row in (rows[0], rows[len(rows) // 2], rows[-1]):
+        found = pinpoint.get_user_endpoints(ApplicationId=APP, UserId=row["User.UserId"])["EndpointsResponse"]
+        assert [e["Address"] for e in found["Item"]] == [row["Address"]]
+        assert found["Item"][0]["ChannelType"] == "EMAIL"
+    assert len(workflow.pinpoint.endpoints(APP)) == len(rows)
+
+    segments = pinpoint.get_segments(ApplicationId=APP)["SegmentsResponse"]["Item"]
+    assert [(s["Name"], s["ImportDefinition"]["Size"]) for s in segments] == [("endpoints", len(rows))]
+    ((subject, message),) = workflow.notifications()
+    assert subject == "Pinpoint import succeeded"
+    assert message["segment_name"] == "endpoints" and message["segment_id"] == segments[0]["Id"]
+    assert message["endpoints_processed"] == len(rows)
+    assert (message["failed_pieces"], message["total_failures"], message["failures"]) == (0, 0, [])
+    assert message["source"] == f"s3://{BUCKET}/{PREFIX}endpoints.csv"
+
+
+def test_segment_folder_is_one_import_and_the_same_name_again_is_a_new_version(workflow: Workflow) -> None:
+    ids = [f"endpoint{i:03d}" for i in range(25)]
+    for i, endpoint_id in enumerate(ids):
+        workflow.pinpoint.add_endpoint(APP, endpoint_id, str(i))
+    name = "genres-action-job-1"
+    events = write_segment(workflow, name, [ids[:10], ids[10:20], ids[20:]])
+    started = [workflow.deliver(event) for event in events]
+    assert started[:3] == [None, None, None]  # the parts start nothing
+    result = workflow.wait(started[3]["executionArn"])  # type: ignore[index]
+    assert result["status"] == "SUCCEEDED", result
+
+    (segment,) = workflow.pinpoint.segment_by_name(APP, name)
+    assert segment["Version"] == 1 and segment["ImportDefinition"]["Size"] == 25
+    assert workflow.pinpoint.segment_members(APP, segment["Id"]) == set(ids)
+    (job,) = workflow.pinpoint.import_jobs(APP)
+    assert (job["TotalPieces"], job["TotalProcessed"], job["Definition"]["S3Url"]) == (
+        3,
+        25,
+        f"s3://{BUCKET}/{PREFIX}segments/{name}/",
+    )
+    ((_, message),) = workflow.notifications()
+    assert (message["segment_id"], message["endpoints_processed"], message["expected_endpoints"]) == (
+        segment["Id"],
+        25,
+        25,
+    )
+    assert message["existing_segment_id"] is None
+
+    # a re-run of the job rewrites the folder and the completion object: same name ⇒ new version, one segment
+    events = write_segment(workflow, name, [ids[:5], ids[5:8]])
+    result = workflow.wait(workflow.deliver(events[-1])["executionArn"])  # type: ignore[index]
+    assert result["status"] == "SUCCEEDED", result
+    (segment_again,) = workflow.pinpoint.segment_by_name(APP, name)
+    assert segment_again["Id"] == segment["Id"] and segment_again["Version"] == 2
+    assert workflow.pinpoint.segment_members(APP, segment["Id"]) == set(ids[:8])
+    pinpoint = boto3.client("pinpoint", region_name=REGION)
+    assert len(pinpoint.get_segments(ApplicationId=APP)["SegmentsResponse"]["Item"]) == 1
+    ((_, message),) = workflow.notifications()
+    assert message["existing_segment_id"] == segment["Id"] and message["endpoints_processed"] == 8
+    new_version = [c for c in workflow.pinpoint.calls if c[0] == "CreateImportJob"][-1][1]["ImportJobRequest"]
+    assert new_version["SegmentId"] == segment["Id"] and "DefineSegment" not in new_version
+
+
+def test_malformed_file_sends_a_failure_notification_listing_the_failures(workflow: Workflow) -> None:
+    body = "User.UserId,ChannelType,Address\n1,EMAIL,not-an-email\n2,EMAIL\n"
+    result = workflow.upload_and_run(f"{PREFIX}broken.csv", body)
+    assert result["status"] == "FAILED"
+    ((subject, message),) = workflow.notifications()
+    assert subject == "Pinpoint import failed"
+    assert message["status"] == "FAILED" and message["error"] == "Pinpoint.ImportJobFailed"
+    assert message["source"] == f"s3://{BUCKET}/{PREFIX}broken.csv"
+    assert "FAILED" in message["cause"] and "2 failure(s)" in message["cause"]
+    assert "Invalid email address: not-an-email" in message["cause"]
+    assert "expected 3 values, found 2" in message["cause"]
+    assert workflow.pinpoint.segments(APP) == []
+
+
+def test_unknown_endpoint_ids_are_failed_pieces_in_the_success_notification(workflow: Workflow) -> None:
+    workflow.pinpoint.add_endpoint(APP, "known", "1")
+    events = write_segment(workflow, "mixed", [["known"], ["ghost"]])
+    result = workflow.wait(workflow.deliver(events[-1])["executionArn"])  # type: ignore[index]
+    assert result["status"] == "SUCCEEDED", result
+    ((subject, message),) = workflow.notifications()
+    assert subject == "Pinpoint import succeeded"
+    assert (message["endpoints_processed"], message["failed_pieces"], message["total_failures"]) == (2, 1, 1)
+    assert "Endpoint ghost not found" in message["failures"][0]
+
+
+def test_same_s3_event_twice_imports_once(workflow: Workflow) -> None:
+    event = workflow.put(f"{PREFIX}endpoints.csv", "User.UserId,ChannelType,Address\n1,EMAIL,a@example.com\n")
+    first = workflow.deliver(event)
+    second = workflow.deliver(json.loads(json.dumps({**event, "id": str(uuid.uuid4())})))  # a redelivery
+    assert first and first["started"]
+    assert second is not None and second.get("executionArn", first["executionArn"]) == first["executionArn"]
+    assert workflow.wait(first["executionArn"])["status"] == "SUCCEEDED"
+    third = workflow.deliver(event)
+    assert third is not None and not third["started"]
+    assert len(workflow.executions()) == 1
+    assert workflow.pinpoint.call_count("CreateImportJob") == 1
+    assert len(workflow.pinpoint.endpoints(APP)) == 1
+
+
+def test_parts_alone_start_no_import(workflow: Workflow) -> None:
+    workflow.pinpoint.add_endpoint(APP, "e1", "1")
+    events = write_segment(workflow, "unfinished", [["e1"], ["e1"]], ready=False)
+    assert [workflow.deliver(event) for event in events] == [None, None]
+    assert workflow.executions() == []
+    # and if a part reached the workflow anyway (a hand-made rule, a replay), it is ignored without an import
+    sfn = workflow.sfn
+    execution = sfn.start_execution(stateMachineArn=workflow.state_machine_arn, input=json.dumps(events[0]))
+    result = workflow.wait(execution["executionArn"])
+    assert result["status"] == "SUCCEEDED"
+    assert workflow.pinpoint.call_count("CreateImportJob") == 0
+    assert workflow.notifications() == []
+
+
+def test_bad_completion_object_fails_with_a_notification(workflow: Workflow) -> None:
+    outside = {"segment_name": "x", "s3_url": "s3://someone-elses-bucket/data/"}
+    result = workflow.upload_and_run(f"{PREFIX}segments/x.ready.json", json.dumps(outside))
+    assert result["status"] == "FAILED"
+    ((subject, message),) = workflow.notifications()
+    assert subject == "Pinpoint import failed" and message["error"] == "InputInvalid"
+    assert "someone-elses-bucket" in message["cause"]
+    assert workflow.pinpoint.call_count("CreateImportJob") == 0
+
+
+def test_empty_segment_is_reported_not_imported(workflow: Workflow) -> None:
+    empty = {"segment_name": "nobody", "s3_url": f"s3://{BUCKET}/{PREFIX}segments/nobody/", "parts": 0}
+    result = workflow.upload_and_run(f"{PREFIX}segments/nobody.ready.json", json.dumps(empty))
+    assert result["status"] == "SUCCEEDED"
+    ((subject, message),) = workflow.notifications()
+    assert subject == "Pinpoint import skipped: empty segment" and message["segment_name"] == "nobody"
+    assert workflow.pinpoint.call_count("CreateImportJob") == 0
+
+
+def test_import_that_outlasts_the_poll_budget_times_out(lambda_handler, monkeypatch) -> None:
+    pinpoint = PinpointEmulator(app_ids=[APP], polls_per_status=50)
+    prepare = lambda_handler("pinpoint_import_prepare")
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        emulate(pinpoint),
+        local_lambdas({PREPARE_ARN: prepare}),
+    ):
+        wf = make_workflow(lambda_handler, monkeypatch, pinpoint, max_polls="3", notify_on_start="true")
+        result = wf.upload_and_run(f"{PREFIX}endpoints.csv", "User.UserId,ChannelType,Address\n1,EMAIL,a@b.co\n")
+        assert result["status"] == "FAILED"
+        (started, (subject, message)) = wf.notifications()
+        assert started[0] == "Pinpoint import started" and started[1]["segment_name"] == "endpoints"
+        assert subject == "Pinpoint import failed" and message["error"] == "ImportTimeout"
+        assert "after 3 polls" in message["cause"]
+        assert pinpoint.call_count("GetImportJob") == 3
+
+
+# ------------------------------------------------------------------ static checks of the template
+def test_rendered_definition_passes_asl_validator(tmp_path: Path) -> None:
+    validator = REPO / "node_modules/.bin/asl-validator"
+    if not validator.exists():
+        pytest.skip("asl-validator is not installed: run `make setup`")
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:ct-notifications"
+    definition = render_state_machine("pinpoint_import", asl_vars(topic, poll_seconds="30", max_polls="240"))
+    path = tmp_path / "segment_import.json"
+    path.write_text(json.dumps(definition))
+    completed = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_terraform_passes_exactly_the_template_variables() -> None:
+    import hcl2
+
+    from contextual_targeting.asl import placeholders
+
+    main = hcl2.load((REPO / "modules/pinpoint_import/main.tf").open())
+    asl_locals = next(block["asl_vars"] for block in main["locals"] if "asl_vars" in block)
+    template = (REPO / "statemachines/pinpoint_import.asl.json").read_text()
+    assert set(asl_locals) == placeholders(template) == set(asl_vars("arn:aws:sns:us-east-1:1:t"))
+    assert placeholders(PATTERN_FILE.read_text()) == {
+        "data_bucket_name",
+        "export_prefix",
+        "bucket_name",
+        "import_prefix",
+    }
