@@ -9,63 +9,32 @@ import io
 import json
 import subprocess
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from contextual_targeting.asl import render_state_machine, render_text
-from contextual_targeting.local.emulation import emulate
 from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from contextual_targeting.local.event_patterns import matches
-from contextual_targeting.local.lambda_loader import FakeContext
-from contextual_targeting.local.sfn_lambda import local_lambdas
-from tests.aws_events import readable, s3_object_created, wait_for_execution
+from tests.aws_events import ACCOUNT, REGION, readable, s3_object_created
+from tests.world import DATA_BUCKET, SEGMENT_BUCKET, SPECS, World
 
 REPO = Path(__file__).resolve().parents[2]
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-APP = "0123456789abcdef0123456789abcdef"
-BUCKET = f"ct-segments-{ACCOUNT}-{REGION}"
-DATA_BUCKET = f"ct-data-{ACCOUNT}-{REGION}"
-PREFIX = "pinpoint/"
-PREPARE_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-import-prepare"
-IMPORT_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ct-pinpoint-import"
+APP = World.settings.application_id
+BUCKET = SEGMENT_BUCKET
+PREFIX = World.settings.segment_import_prefix
+SPEC = SPECS["pinpoint_import"]
 PATTERN_FILE = REPO / "modules/pinpoint_import/event_patterns/segment_import.json"
+# what these tests change on purpose: no Wait between polls, a small poll budget, two chunks resolved at a time
+ASL = {"max_concurrency": "2", "max_polls": "10"}
 
 
-def asl_vars(topic_arn: str, **overrides: str) -> dict[str, str]:
-    values = {
-        "data_bucket_name": DATA_BUCKET,
-        "max_concurrency": "2",
-        "chunk_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-chunk-export",
-        "resolve_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-resolve-endpoints",
-        "ready_function_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-pinpoint-segment-ready",
-        "prepare_function_arn": PREPARE_ARN,
-        "application_id": APP,
-        "import_role_arn": IMPORT_ROLE,
-        "notification_topic_arn": topic_arn,
-        "poll_seconds": "0",
-        "max_polls": "10",
-        "notify_on_start": "false",
-    }
-    values.update(overrides)
-    return values
-
-
-def rule_pattern(bucket: str = BUCKET, prefix: str = PREFIX) -> dict[str, Any]:
-    values = {
-        "data_bucket_name": DATA_BUCKET,
-        "export_prefix": "segments/",
-        "bucket_name": bucket,
-        "import_prefix": prefix,
-    }
-    text = render_text(PATTERN_FILE.read_text(), values)
-    return json.loads(text)  # type: ignore[no-any-return]
+def rule_pattern() -> dict[str, Any]:
+    [rule] = SPEC.rules
+    return rule.pattern()
 
 
 def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
@@ -74,80 +43,50 @@ def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
 
 
 @dataclass
-class Workflow:
+class Destination:
+    """The Pinpoint import deployed in the world, with the Pinpoint emulator behind it."""
+
+    world: World
+    workflow: Destination
     pinpoint: PinpointEmulator
-    state_machine_arn: str
-    queue_url: str
-    start: Any
-    pattern: dict[str, Any]
-    s3: Any = field(default_factory=lambda: boto3.client("s3", region_name=REGION))
-    sfn: Any = field(default_factory=lambda: boto3.client("stepfunctions", region_name=REGION))
+
+    @property
+    def s3(self) -> Any:
+        return self.world.s3
+
+    @property
+    def sfn(self) -> Any:
+        return self.world.sfn
 
     def put(self, key: str, body: str) -> dict[str, Any]:
-        """Upload an object; return the event S3 would emit for it."""
-        etag = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())["ETag"].strip('"')
-        return s3_event(key, etag)
+        """Upload an object to the segment bucket; return the event S3 would emit for it."""
+        return s3_event(key, self.world.put(key, body, bucket=BUCKET))
 
     def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
         """What the deployed rule does: nothing unless the pattern matches, else the start_execution target."""
-        if not matches(self.pattern, event):
-            return None
-        return self.start(event, FakeContext("ct-pinpoint-import-start"))  # type: ignore[no-any-return]
+        return self.workflow.deliver(event)
 
     def wait(self, execution_arn: str) -> dict[str, Any]:
-        return wait_for_execution(self.sfn, execution_arn)
+        return self.workflow.wait(execution_arn, timeout=30)
 
     def upload_and_run(self, key: str, body: str) -> dict[str, Any]:
         started = self.deliver(self.put(key, body))
         assert started and started["started"], started
         return self.wait(started["executionArn"])
 
-    def notifications(self) -> list[tuple[str, dict[str, Any]]]:
+    def notifications(self) -> list[tuple[str | None, dict[str, Any]]]:
         """(subject, message) of every SNS notification so far (drained from the subscribed queue)."""
-        sqs = boto3.client("sqs", region_name=REGION)
-        received = []
-        while True:
-            batch = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return received
-            for message in batch:
-                envelope = json.loads(message["Body"])
-                received.append((envelope.get("Subject"), readable(envelope.get("Subject"), envelope["Message"])))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return [(subject, readable(subject, message)) for subject, message in self.world.notifications()]
 
     def executions(self) -> list[dict[str, Any]]:
-        return self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]  # type: ignore[no-any-return]
-
-
-def make_workflow(lambda_handler, monkeypatch, pinpoint: PinpointEmulator, **asl_overrides: str) -> Workflow:
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET)
-    topic_arn = boto3.client("sns", region_name=REGION).create_topic(Name="ct-notifications")["TopicArn"]
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    boto3.client("sns", region_name=REGION).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    definition = render_state_machine("pinpoint_import", asl_vars(topic_arn, **asl_overrides))
-    sfn = boto3.client("stepfunctions", region_name=REGION)
-    arn = sfn.create_state_machine(
-        name="ct-segment-import", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn"
-    )["stateMachineArn"]
-    monkeypatch.setenv("STATE_MACHINE_ARN", arn)
-    monkeypatch.setenv("APPLICATION_ID", APP)
-    monkeypatch.setenv("IMPORT_PREFIX", PREFIX)
-    return Workflow(pinpoint, arn, queue_url, lambda_handler("start_execution"), rule_pattern())
+        return self.sfn.list_executions(stateMachineArn=self.workflow.arn)["executions"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def workflow(lambda_handler, monkeypatch) -> Iterator[Workflow]:
+def workflow(world: World) -> Destination:
     pinpoint = PinpointEmulator(app_ids=[APP])
-    prepare = lambda_handler("pinpoint_import_prepare")
-    with (
-        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        emulate(pinpoint),
-        local_lambdas({PREPARE_ARN: prepare}),
-    ):
-        yield make_workflow(lambda_handler, monkeypatch, pinpoint)
+    world.emulate(pinpoint)
+    return Destination(world, world.deploy("pinpoint_import", asl=ASL), pinpoint)
 
 
 def endpoint_ids_csv(ids: list[str]) -> str:
@@ -158,7 +97,7 @@ def endpoint_ids_csv(ids: list[str]) -> str:
     return out.getvalue()
 
 
-def write_segment(wf: Workflow, name: str, parts: list[list[str]], *, ready: bool = True) -> list[dict[str, Any]]:
+def write_segment(wf: Destination, name: str, parts: list[list[str]], *, ready: bool = True) -> list[dict[str, Any]]:
     """What the post-processing workflow writes: the parts (stale ones of an earlier run removed), then the
     completion object last."""
     folder = f"{PREFIX}segments/{name}/"
@@ -221,7 +160,7 @@ def test_rule_matches_segment_exports_of_the_data_bucket_like_every_destination(
 
 
 # ------------------------------------------------------------------ end to end
-def test_sample_endpoints_file_creates_endpoints_found_by_user_id(workflow: Workflow) -> None:
+def test_sample_endpoints_file_creates_endpoints_found_by_user_id(workflow: Destination) -> None:
     sample = (REPO / "data/pinpoint/endpoints.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(sample)))
     result = workflow.upload_and_run(f"{PREFIX}endpoints.csv", sample)
@@ -244,7 +183,7 @@ def test_sample_endpoints_file_creates_endpoints_found_by_user_id(workflow: Work
     assert message["source"] == f"s3://{BUCKET}/{PREFIX}endpoints.csv"
 
 
-def test_segment_folder_is_one_import_and_the_same_name_again_is_a_new_version(workflow: Workflow) -> None:
+def test_segment_folder_is_one_import_and_the_same_name_again_is_a_new_version(workflow: Destination) -> None:
     ids = [f"endpoint{i:03d}" for i in range(25)]
     for i, endpoint_id in enumerate(ids):
         workflow.pinpoint.add_endpoint(APP, endpoint_id, str(i))
@@ -287,7 +226,7 @@ def test_segment_folder_is_one_import_and_the_same_name_again_is_a_new_version(w
     assert new_version["SegmentId"] == segment["Id"] and "DefineSegment" not in new_version
 
 
-def test_malformed_file_sends_a_failure_notification_listing_the_failures(workflow: Workflow) -> None:
+def test_malformed_file_sends_a_failure_notification_listing_the_failures(workflow: Destination) -> None:
     body = "User.UserId,ChannelType,Address\n1,EMAIL,not-an-email\n2,EMAIL\n"
     result = workflow.upload_and_run(f"{PREFIX}broken.csv", body)
     assert result["status"] == "FAILED"
@@ -301,7 +240,7 @@ def test_malformed_file_sends_a_failure_notification_listing_the_failures(workfl
     assert workflow.pinpoint.segments(APP) == []
 
 
-def test_unknown_endpoint_ids_are_failed_pieces_in_the_success_notification(workflow: Workflow) -> None:
+def test_unknown_endpoint_ids_are_failed_pieces_in_the_success_notification(workflow: Destination) -> None:
     workflow.pinpoint.add_endpoint(APP, "known", "1")
     events = write_segment(workflow, "mixed", [["known"], ["ghost"]])
     result = workflow.wait(workflow.deliver(events[-1])["executionArn"])  # type: ignore[index]
@@ -312,7 +251,7 @@ def test_unknown_endpoint_ids_are_failed_pieces_in_the_success_notification(work
     assert "Endpoint ghost not found" in message["failures"][0]
 
 
-def test_same_s3_event_twice_imports_once(workflow: Workflow) -> None:
+def test_same_s3_event_twice_imports_once(workflow: Destination) -> None:
     event = workflow.put(f"{PREFIX}endpoints.csv", "User.UserId,ChannelType,Address\n1,EMAIL,a@example.com\n")
     first = workflow.deliver(event)
     second = workflow.deliver(json.loads(json.dumps({**event, "id": str(uuid.uuid4())})))  # a redelivery
@@ -326,21 +265,21 @@ def test_same_s3_event_twice_imports_once(workflow: Workflow) -> None:
     assert len(workflow.pinpoint.endpoints(APP)) == 1
 
 
-def test_parts_alone_start_no_import(workflow: Workflow) -> None:
+def test_parts_alone_start_no_import(workflow: Destination) -> None:
     workflow.pinpoint.add_endpoint(APP, "e1", "1")
     events = write_segment(workflow, "unfinished", [["e1"], ["e1"]], ready=False)
     assert [workflow.deliver(event) for event in events] == [None, None]
     assert workflow.executions() == []
     # and if a part reached the workflow anyway (a hand-made rule, a replay), it is ignored without an import
     sfn = workflow.sfn
-    execution = sfn.start_execution(stateMachineArn=workflow.state_machine_arn, input=json.dumps(events[0]))
+    execution = sfn.start_execution(stateMachineArn=workflow.workflow.arn, input=json.dumps(events[0]))
     result = workflow.wait(execution["executionArn"])
     assert result["status"] == "SUCCEEDED"
     assert workflow.pinpoint.call_count("CreateImportJob") == 0
     assert workflow.notifications() == []
 
 
-def test_bad_completion_object_fails_with_a_notification(workflow: Workflow) -> None:
+def test_bad_completion_object_fails_with_a_notification(workflow: Destination) -> None:
     outside = {"segment_name": "x", "s3_url": "s3://someone-elses-bucket/data/"}
     result = workflow.upload_and_run(f"{PREFIX}segments/x.ready.json", json.dumps(outside))
     assert result["status"] == "FAILED"
@@ -350,7 +289,7 @@ def test_bad_completion_object_fails_with_a_notification(workflow: Workflow) -> 
     assert workflow.pinpoint.call_count("CreateImportJob") == 0
 
 
-def test_empty_segment_is_reported_not_imported(workflow: Workflow) -> None:
+def test_empty_segment_is_reported_not_imported(workflow: Destination) -> None:
     empty = {"segment_name": "nobody", "s3_url": f"s3://{BUCKET}/{PREFIX}segments/nobody/", "parts": 0}
     result = workflow.upload_and_run(f"{PREFIX}segments/nobody.ready.json", json.dumps(empty))
     assert result["status"] == "SUCCEEDED"
@@ -359,22 +298,19 @@ def test_empty_segment_is_reported_not_imported(workflow: Workflow) -> None:
     assert workflow.pinpoint.call_count("CreateImportJob") == 0
 
 
-def test_import_that_outlasts_the_poll_budget_times_out(lambda_handler, monkeypatch) -> None:
+def test_import_that_outlasts_the_poll_budget_times_out(world: World) -> None:
     pinpoint = PinpointEmulator(app_ids=[APP], polls_per_status=50)
-    prepare = lambda_handler("pinpoint_import_prepare")
-    with (
-        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-        emulate(pinpoint),
-        local_lambdas({PREPARE_ARN: prepare}),
-    ):
-        wf = make_workflow(lambda_handler, monkeypatch, pinpoint, max_polls="3", notify_on_start="true")
-        result = wf.upload_and_run(f"{PREFIX}endpoints.csv", "User.UserId,ChannelType,Address\n1,EMAIL,a@b.co\n")
-        assert result["status"] == "FAILED"
-        (started, (subject, message)) = wf.notifications()
-        assert started[0] == "Pinpoint import started" and started[1]["segment_name"] == "endpoints"
-        assert subject == "Pinpoint import failed" and message["error"] == "ImportTimeout"
-        assert "after 3 polls" in message["cause"]
-        assert pinpoint.call_count("GetImportJob") == 3
+    world.emulate(pinpoint)
+    wf = Destination(
+        world, world.deploy("pinpoint_import", asl={**ASL, "max_polls": "3", "notify_on_start": "true"}), pinpoint
+    )
+    result = wf.upload_and_run(f"{PREFIX}endpoints.csv", "User.UserId,ChannelType,Address\n1,EMAIL,a@b.co\n")
+    assert result["status"] == "FAILED"
+    (started, (subject, message)) = wf.notifications()
+    assert started[0] == "Pinpoint import started" and started[1]["segment_name"] == "endpoints"
+    assert subject == "Pinpoint import failed" and message["error"] == "ImportTimeout"
+    assert "after 3 polls" in message["cause"]
+    assert pinpoint.call_count("GetImportJob") == 3
 
 
 # ------------------------------------------------------------------ static checks of the template
@@ -382,8 +318,7 @@ def test_rendered_definition_passes_asl_validator(tmp_path: Path) -> None:
     validator = REPO / "node_modules/.bin/asl-validator"
     if not validator.exists():
         pytest.skip("asl-validator is not installed: run `make setup`")
-    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:ct-notifications"
-    definition = render_state_machine("pinpoint_import", asl_vars(topic, poll_seconds="30", max_polls="240"))
+    definition = render_state_machine("pinpoint_import", {**SPEC.asl_vars, "poll_seconds": "30", "max_polls": "240"})
     path = tmp_path / "segment_import.json"
     path.write_text(json.dumps(definition))
     completed = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
@@ -398,7 +333,7 @@ def test_terraform_passes_exactly_the_template_variables() -> None:
     main = hcl2.load((REPO / "modules/pinpoint_import/main.tf").open())
     asl_locals = next(block["asl_vars"] for block in main["locals"] if "asl_vars" in block)
     template = (REPO / "statemachines/pinpoint_import.asl.json").read_text()
-    assert set(asl_locals) == placeholders(template) == set(asl_vars("arn:aws:sns:us-east-1:1:t"))
+    assert set(asl_locals) == placeholders(template) == set(SPEC.asl_vars)
     assert placeholders(PATTERN_FILE.read_text()) == {
         "data_bucket_name",
         "export_prefix",

@@ -9,28 +9,23 @@ mounted only to show that post-processing calls no destination: each destination
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from contextual_targeting.asl import STATEMACHINES_DIR, render, render_state_machine
+from contextual_targeting.asl import render_state_machine
 from contextual_targeting.core import notifications
 from contextual_targeting.core.naming import segment_identity
-from contextual_targeting.local.emulation import ServiceEmulator, ServiceError, emulate
+from contextual_targeting.local.emulation import ServiceEmulator, ServiceError
 from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
-from contextual_targeting.local.sfn_lambda import local_lambdas
+from tests.aws_events import ACCOUNT, REGION
+from tests.world import DATA_BUCKET, SEGMENT_BUCKET, SPECS, Workflow, World
 
-REGION, ACCOUNT = "us-east-1", "123456789012"
-DATA, SEGMENTS = "ct-data-123456789012-us-east-1", "ct-segments-123456789012-us-east-1"
-APP = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+DATA, SEGMENTS = DATA_BUCKET, SEGMENT_BUCKET
+APP = World.settings.application_id
 DG, SOLUTION = "bingewatch", "affinity"
 
 
@@ -41,18 +36,6 @@ def seg(job: str, query: str) -> str:
 
 def genre(job: str, value: str) -> str:
     return seg(job, f'ITEMS.genres = "{value}"')
-
-
-def fn_arn(name: str) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-{name}"
-
-
-def asl_vars(topic: str = "") -> dict[str, str]:
-    return {
-        "split_function_arn": fn_arn("split-segments"),
-        "finalize_function_arn": fn_arn("finalize-segments"),
-        "notification_topic_arn": topic or f"arn:aws:sns:{REGION}:{ACCOUNT}:ct-notifications",
-    }
 
 
 class StandInPersonalize(ServiceEmulator):
@@ -95,29 +78,16 @@ def line(query: str, users: list[str], shape: str = "input", error: str | None =
     return json.dumps({"input": {"itemAttributes": query}, "output": output, "error": error}) + "\n"
 
 
-class World:
-    def __init__(self, pinpoint: PinpointEmulator, personalize: StandInPersonalize) -> None:
-        self.pinpoint, self.personalize = pinpoint, personalize
-        self.s3 = boto3.client("s3", region_name=REGION)
-        self.sfn = boto3.client("stepfunctions", region_name=REGION)
-        self.sns = boto3.client("sns", region_name=REGION)
-        self.sqs = boto3.client("sqs", region_name=REGION)
-        for bucket in (DATA, SEGMENTS):
-            self.s3.create_bucket(Bucket=bucket)
-        topic = self.sns.create_topic(Name="ct-notifications")["TopicArn"]
-        queue = self.sqs.create_queue(QueueName="ct-notifications")["QueueUrl"]
-        queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.sns.subscribe(
-            TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-        )
-        self.queue = queue
-        definition = render(STATEMACHINES_DIR / "segment_postprocessing.asl.json", asl_vars(topic))
-        self.state_machine_arn = self.sfn.create_state_machine(
-            name="ct-segment-postprocessing", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/ct-sfn"
-        )["stateMachineArn"]
+class PostProcessing:
+    """Segment post-processing deployed in the world: the stand-in Personalize, and Pinpoint to show it is unused."""
+
+    def __init__(self, world: World, workflow: Workflow, pinpoint: PinpointEmulator, personalize: StandInPersonalize):
+        self.world, self.workflow, self.pinpoint, self.personalize = world, workflow, pinpoint, personalize
+        self.s3 = world.s3
+        self.keys, self.text, self.csv_column, self.json = world.keys, world.text, world.csv_column, world.json
 
     def put_output(self, job: str, text: str, name: str = "job_config.json.out") -> None:
-        self.s3.put_object(Bucket=DATA, Key=f"batch/{DG}/{SOLUTION}/{job}/{name}", Body=text.encode())
+        self.world.put(f"batch/{DG}/{SOLUTION}/{job}/{name}", text)
 
     def run(self, job_arn: str, name: str) -> dict[str, Any]:
         event = {
@@ -127,44 +97,13 @@ class World:
             "detail-type": "Personalize Batch Segment Job State Change",
             "detail": {"Arn": job_arn, "Status": "ACTIVE", "Duration": 60.0},
         }
-        arn = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name, input=json.dumps(event))[
-            "executionArn"
-        ]
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            described = self.sfn.describe_execution(executionArn=arn)
-            if described["status"] != "RUNNING":
-                described["events"] = self.history(arn)
-                return described
-            time.sleep(0.05)  # waiting for the interpreter thread, not a workflow polling interval
-        raise AssertionError(f"execution {name} did not finish")
-
-    def history(self, arn: str) -> list[dict[str, Any]]:
-        events, token = [], None
-        while True:
-            page = self.sfn.get_execution_history(executionArn=arn, **({"nextToken": token} if token else {}))
-            events += page["events"]
-            token = page.get("nextToken")
-            if not token:
-                return events
+        arn = self.workflow.start(event, name)
+        described = self.workflow.wait(arn)
+        described["events"] = self.workflow.history(arn)
+        return described
 
     def messages(self) -> list[dict[str, Any]]:
-        got = self.sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
-        return [{"body": m["Body"]} for m in got]
-
-    def keys(self, bucket: str, prefix: str = "") -> list[str]:
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
-
-    def text(self, bucket: str, key: str) -> str:
-        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
-
-    def csv_column(self, bucket: str, key: str) -> list[str]:
-        rows = list(csv.reader(io.StringIO(self.text(bucket, key))))
-        return [r[0] for r in rows]
-
-    def json(self, bucket: str, key: str) -> Any:
-        return json.loads(self.text(bucket, key))
+        return [{"body": message} for _, message in self.world.notifications()]
 
 
 def readable_failure(message: str) -> dict[str, Any]:
@@ -176,32 +115,14 @@ def readable_failure(message: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_world(lambda_handler, monkeypatch):
-    handlers = {
-        fn_arn("split-segments"): lambda_handler("split_segments"),
-        fn_arn("finalize-segments"): lambda_handler("finalize_segments"),
-    }
-    monkeypatch.setenv("DATA_BUCKET", DATA)  # modules/segment_postprocessing/main.tf: the functions' one variable
-    stack: list[Any] = []
-
-    def make() -> World:
-        pinpoint, personalize = PinpointEmulator([APP]), StandInPersonalize()
-        contexts = [
-            mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
-            emulate(pinpoint, personalize),
-            local_lambdas(handlers),
-        ]
-        for context in contexts:
-            context.__enter__()
-            stack.append(context)
-        return World(pinpoint, personalize)
-
-    yield make
-    for context in reversed(stack):
-        context.__exit__(None, None, None)
+def make_world(world: World):
+    pinpoint, personalize = PinpointEmulator([APP]), StandInPersonalize()
+    world.emulate(pinpoint, personalize)
+    processing = PostProcessing(world, world.deploy("segment_postprocessing"), pinpoint, personalize)
+    return lambda: processing
 
 
-def add_users(world: World, users: list[str], endpoints_per_user: int = 1) -> None:
+def add_users(world: PostProcessing, users: list[str], endpoints_per_user: int = 1) -> None:
     for user in users:
         for n in range(endpoints_per_user):
             world.pinpoint.add_endpoint(APP, f"ep-{user}-{n}", user, "EMAIL", f"{user}+{n}@example.com")
@@ -359,7 +280,9 @@ def test_history_events_do_not_grow_with_segment_size(make_world):
 
 def test_rendered_definition_passes_asl_validator(tmp_path, repo_root: Path):
     path = tmp_path / "segment_postprocessing.json"
-    path.write_text(json.dumps(render_state_machine("segment_postprocessing", asl_vars())))
+    path.write_text(
+        json.dumps(render_state_machine("segment_postprocessing", SPECS["segment_postprocessing"].asl_vars))
+    )
     validator = repo_root / "node_modules" / ".bin" / "asl-validator"
     if not validator.exists():
         pytest.skip("asl-validator not installed (make setup)")

@@ -13,49 +13,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from contextual_targeting.asl import render_state_machine, render_text
 from contextual_targeting.core import notifications
-from contextual_targeting.local.emulation import emulate
 from contextual_targeting.local.emulators.personalize import PersonalizeEmulator
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
-from contextual_targeting.local.sfn_lambda import local_lambdas
-from tests.aws_events import s3_object_created, wait_for_execution
+from tests.aws_events import ACCOUNT, REGION, s3_object_created
+from tests.world import BUS, DATA_BUCKET, SPECS, Workflow, World
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "personalize"
-ACCOUNT, REGION = "123456789012", "us-east-1"
-BUCKET = f"ct-data-{ACCOUNT}-{REGION}"
-BUS = "ct-bus"
+BUCKET = DATA_BUCKET
 CONFIG_KEY = "train/bingewatch/config.json"
-VALIDATE_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ct-validate-training-input"
-PERSONALIZE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ct-personalize"
-PATTERN_FILE = REPO / "modules/training_workflow/event_patterns/training_config.json"
+SPEC = SPECS["training"]
+PERSONALIZE_ROLE = SPEC.asl_vars["personalize_role_arn"]
 ARN = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
+# what these tests change on purpose: a poll budget of 10 at every stage (no Wait between polls, as locally)
+POLLS = {f"{stage}_max_polls": "10" for stage in ("resource", "import", "training", "batch")}
 
 
-def asl_vars(topic_arn: str) -> dict[str, str]:
-    values = {
-        "validate_function_arn": VALIDATE_ARN,
-        "personalize_role_arn": PERSONALIZE_ROLE,
-        "event_bus_name": BUS,
-        "notification_topic_arn": topic_arn,
-        "partition": "aws",
-        "region": REGION,
-        "account_id": ACCOUNT,
-    }
-    for kind in ("resource", "import", "training", "batch"):
-        values[f"{kind}_poll_seconds"] = "0"
-        values[f"{kind}_max_polls"] = "10"
-    return values
+def asl_vars() -> dict[str, str]:
+    return {**SPEC.asl_vars, **POLLS}
 
 
 def rule_pattern() -> dict[str, Any]:
-    return json.loads(render_text(PATTERN_FILE.read_text(), {"bucket_name": BUCKET, "config_prefix": "train/"}))  # type: ignore[no-any-return]
+    [rule] = SPEC.rules
+    return rule.pattern()
 
 
 def s3_event(key: str, etag: str, version: str | None) -> dict[str, Any]:
@@ -65,14 +50,29 @@ def s3_event(key: str, etag: str, version: str | None) -> dict[str, Any]:
 
 @dataclass
 class Stack:
+    """The training workflow deployed in the world, with the Personalize emulator behind it and the custom bus's
+    Personalize events captured by a queue."""
+
+    world: World
+    workflow: Workflow
     personalize: PersonalizeEmulator
-    sfn: Any
-    s3: Any
-    sqs: Any
-    state_machine_arn: str
     events_queue: str
-    notifications_queue: str
-    start: Any  # the start_execution handler
+
+    @property
+    def s3(self) -> Any:
+        return self.world.s3
+
+    @property
+    def sfn(self) -> Any:
+        return self.world.sfn
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.workflow.arn
+
+    def start(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """The start function, called directly (as EventBridge Scheduler or a replay reaches it)."""
+        return self.workflow.start_function(event, context)  # type: ignore[no-any-return]
 
     def upload(self, key: str, body: bytes) -> dict[str, Any]:
         """Put an object; return the S3 event the default bus receives for it."""
@@ -81,9 +81,7 @@ class Stack:
 
     def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
         """What the deployed rule does: start_execution for events matching the pattern."""
-        if not matches(rule_pattern(), event):
-            return None
-        return self.start(event, FakeContext("ct-training-start-execution"))  # type: ignore[no-any-return]
+        return self.workflow.deliver(event)
 
     def run(self, key: str = CONFIG_KEY, body: bytes | None = None) -> dict[str, Any]:
         if body is None:
@@ -93,101 +91,33 @@ class Stack:
         return self.wait(started["executionArn"])
 
     def wait(self, execution_arn: str) -> dict[str, Any]:
-        return wait_for_execution(self.sfn, execution_arn, timeout=120)
-
-    def drain(self, queue_url: str) -> list[dict[str, Any]]:
-        bodies = []
-        while messages := self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
-            for message in messages:
-                bodies.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return bodies
+        return self.workflow.wait(execution_arn, timeout=120)
 
     def events(self) -> list[dict[str, Any]]:
-        return self.drain(self.events_queue)
+        return self.world.drain(self.events_queue)
 
     def notifications(self) -> list[dict[str, Any]]:
-        return [{"Subject": n.get("Subject"), "Message": n["Message"]} for n in self.drain(self.notifications_queue)]
+        return [{"Subject": subject, "Message": message} for subject, message in self.world.notifications()]
 
     def created(self) -> list[str]:
         return [name for name, _ in self.personalize.calls if name.startswith("Create")]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def faster_moto_interpreter() -> Iterator[None]:
-    """moto re-parses the definition with ANTLR for every execution (~2.5 s for this one). Cache the parse tree per
-    definition; the evaluation components are still built fresh for every execution from the (read-only) tree."""
-    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
-    from moto.stepfunctions.parser.asl.parse import asl_parser
-
-    trees: dict[str, Any] = {}
-    original = ASLParser.state_machine
-
-    def state_machine(self: Any) -> Any:
-        text = self._input.tokenSource.inputStream.strdata
-        if text not in trees:
-            trees[text] = original(self)
-        return trees[text]
-
-    # moto also builds a new boto3 client for every task (~35 ms each); reuse one per service and region.
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-        state_task_service_aws_sdk,
-        state_task_service_events,
-        state_task_service_sns,
-    )
-    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
-
-    clients: dict[tuple[str, str], Any] = {}
-
-    def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
-        if (region, service) not in clients:
-            clients[(region, service)] = boto_client_for(region, service, state_credentials)
-        return clients[(region, service)]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ASLParser, "state_machine", state_machine)
-        assert asl_parser.ASLParser is ASLParser
-        for module in (state_task_service_aws_sdk, state_task_service_events, state_task_service_sns):
-            patch.setattr(module, "boto_client_for", cached_client)
-        yield
-
-
 @pytest.fixture
-def stack(lambda_handler, monkeypatch) -> Iterator[Stack]:
-    validate = lambda_handler("validate_training_input")
-    start = lambda_handler("start_execution")
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        for path in sorted(SAMPLE.rglob("*")):
-            if path.is_file() and path.name != "config.json":  # the config upload is what starts training
-                s3.upload_file(str(path), BUCKET, path.relative_to(SAMPLE).as_posix())
-        sqs = boto3.client("sqs", region_name=REGION)
-        events_queue = sqs.create_queue(QueueName="bus-events")["QueueUrl"]
-        notifications_queue = sqs.create_queue(QueueName="notifications")["QueueUrl"]
-
-        def queue_arn(url: str) -> str:
-            return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-        events = boto3.client("events", region_name=REGION)
-        events.create_event_bus(Name=BUS)
-        events.put_rule(
-            Name="capture", EventBusName=BUS, EventPattern=json.dumps({"source": ["solutions.aws.personalize"]})
-        )
-        events.put_targets(Rule="capture", EventBusName=BUS, Targets=[{"Id": "q", "Arn": queue_arn(events_queue)}])
-        sns = boto3.client("sns", region_name=REGION)
-        topic = sns.create_topic(Name="ct-notifications")["TopicArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(notifications_queue))
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        definition = json.dumps(render_state_machine("training_workflow", asl_vars(topic)))
-        state_machine_arn = sfn.create_state_machine(
-            name="ct-training", definition=definition, roleArn=f"arn:aws:iam::{ACCOUNT}:role/ct-training-sfn"
-        )["stateMachineArn"]
-        monkeypatch.setenv("STATE_MACHINE_ARN", state_machine_arn)
-        personalize = PersonalizeEmulator(region=REGION, account_id=ACCOUNT, describes_per_step=1)
-        with emulate(personalize), local_lambdas({VALIDATE_ARN: validate}):
-            yield Stack(personalize, sfn, s3, sqs, state_machine_arn, events_queue, notifications_queue, start)
+def stack(world: World) -> Stack:
+    for path in sorted(SAMPLE.rglob("*")):
+        if path.is_file() and path.name != "config.json":  # the config upload is what starts training
+            world.s3.upload_file(str(path), BUCKET, path.relative_to(SAMPLE).as_posix())
+    events_queue = world.queue("bus-events")
+    world.events.put_rule(
+        Name="capture", EventBusName=BUS, EventPattern=json.dumps({"source": ["solutions.aws.personalize"]})
+    )
+    world.events.put_targets(
+        Rule="capture", EventBusName=BUS, Targets=[{"Id": "q", "Arn": world.queue_arn(events_queue)}]
+    )
+    personalize = PersonalizeEmulator(region=REGION, account_id=ACCOUNT, describes_per_step=1)
+    world.emulate(personalize)
+    return Stack(world, world.deploy("training", asl=POLLS), personalize, events_queue)
 
 
 def test_rendered_definition_passes_asl_validator(tmp_path) -> None:
@@ -195,9 +125,7 @@ def test_rendered_definition_passes_asl_validator(tmp_path) -> None:
     if not validator.exists():
         pytest.skip("npm tools not installed (make setup)")
     path = tmp_path / "training.json"
-    path.write_text(
-        json.dumps(render_state_machine("training_workflow", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t")))
-    )
+    path.write_text(json.dumps(render_state_machine("training_workflow", asl_vars())))
     result = subprocess.run([str(validator), "--json-path", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -497,7 +425,7 @@ def _create_tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]
 
 
 def test_every_personalize_create_call_waits_out_busy_resources_with_bounded_backoff() -> None:
-    definition = render_state_machine("training_workflow", asl_vars(f"arn:aws:sns:{REGION}:{ACCOUNT}:t"))
+    definition = render_state_machine("training_workflow", asl_vars())
     tasks = dict(_create_tasks(definition["States"]))
     assert {t["Resource"].rsplit(":", 1)[-1] for t in tasks.values()} == {
         "createDatasetGroup",
