@@ -18,7 +18,10 @@ locals {
   prepare_name       = "${var.name_prefix}-connect-segment-prepare"
   profiles_name      = "${var.name_prefix}-connect-segment-profiles"
   upload_name        = "${var.name_prefix}-connect-segment-upload"
-  domain_name        = var.create_domain ? coalesce(var.domain_name, "${var.name_prefix}-profiles") : var.domain_name
+  # "" when no domain is named and none is created: the ARNs, environment and ASL below still render, and the plan
+  # fails with the precondition of terraform_data.domain_named alone, saying what to set (a null added Terraform's
+  # "Invalid template interpolation value" on domain_arn next to it).
+  domain_name = var.create_domain ? coalesce(var.domain_name, "${var.name_prefix}-profiles") : (var.domain_name == null ? "" : var.domain_name)
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
   # without a dependency cycle.
