@@ -167,7 +167,7 @@ data "aws_iam_policy_document" "state_machine" {
   statement {
     sid       = "PassRoleToPersonalize"
     actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.personalize.arn]
+    resources = [local.personalize_role_arn]
 
     condition {
       test     = "StringEquals"

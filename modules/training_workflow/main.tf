@@ -21,6 +21,10 @@ locals {
   # without a dependency cycle.
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
   validate_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.validate_name}"
+  # The role Personalize assumes (aws_iam_role.personalize, path "/"): named here so that the state machine's policy
+  # (iam:PassRole) does not wait for the role and is rendered at plan, where terraform test and the plan's IAM lint
+  # read it.
+  personalize_role_arn = "arn:${local.partition}:iam::${local.account}:role/${var.name_prefix}-personalize"
   # Executions of this state machine (arn:…:execution:<state machine>:<execution>): the training lock's holder.
   executions_arn = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${local.state_machine_name}:*"
 
