@@ -1,5 +1,5 @@
-"""validate-tf positives: the schema extraction knows hashicorp/aws 6.x, the real tree passes, terraform plans are
-skipped with one line (and the offline checks still run) where no terraform >= 1.5 exists."""
+"""validate-tf positives: the schema the local provider serves knows hashicorp/aws 6.x, the real tree passes,
+terraform plans are skipped with one line (and the offline checks still run) where no terraform >= 1.5 exists."""
 
 from __future__ import annotations
 
@@ -7,53 +7,56 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from contextual_targeting.tfcheck import tools
 from contextual_targeting.tfcheck.hcl import code_mask
-from contextual_targeting.tfcheck.schema import load_schema
+from contextual_targeting.tfprovider import PROVIDER_VERSION
+from contextual_targeting.tfprovider import schema as provider_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def schema():
-    return load_schema()
+def schema() -> dict[str, Any]:
+    """The schema the local provider serves to Terraform (converted from the cdktn-provider-aws manifest)."""
+    return provider_schema.load()
 
 
-def test_schema_tracks_provider_6(schema) -> None:
-    assert schema.provider_version.startswith("6.")
-    assert schema.wheel_version == "25.8.1"
+def test_schema_tracks_provider_6(schema: dict[str, Any]) -> None:
+    assert PROVIDER_VERSION.startswith("6.")
+    assert provider_schema.wheel_version(provider_schema.find_manifest()) == "25.8.1"
     # 6.x: every regional resource takes `region`
-    assert "region" in schema.resources["aws_s3_bucket"].body.arguments
+    assert "region" in schema["resource_schemas"]["aws_s3_bucket"]["attributes"]
 
 
-def test_schema_resource_arguments_and_required(schema) -> None:
-    bucket = schema.resources["aws_s3_bucket"].body
-    assert {"bucket", "force_destroy", "tags"} <= set(bucket.arguments)
-    assert not any(bucket.arguments.values())  # nothing required on a bucket
-    sfn = schema.resources["aws_sfn_state_machine"].body
-    assert {name for name, required in sfn.arguments.items() if required} == {"definition", "role_arn"}
-    assert "logging_configuration" in sfn.blocks
-    assert "arn" in schema.resources["aws_sfn_state_machine"].attributes
-    rule = schema.resources["aws_s3_bucket_lifecycle_configuration"].body.blocks["rule"]
-    assert rule.arguments["status"] is True
-    assert "abort_incomplete_multipart_upload" in rule.blocks
+def test_schema_resource_arguments_and_required(schema: dict[str, Any]) -> None:
+    bucket = schema["resource_schemas"]["aws_s3_bucket"]["attributes"]
+    assert {"bucket", "force_destroy", "tags"} <= set(bucket)
+    assert not any(a.get("required") for a in bucket.values())  # nothing required on a bucket
+    sfn = schema["resource_schemas"]["aws_sfn_state_machine"]
+    assert {name for name, a in sfn["attributes"].items() if a.get("required")} == {"definition", "role_arn"}
+    assert "logging_configuration" in sfn["block_types"]
+    assert sfn["attributes"]["arn"] == {"computed": True, "type": "string"}
+    rule = schema["resource_schemas"]["aws_s3_bucket_lifecycle_configuration"]["block_types"]["rule"]["block"]
+    assert rule["attributes"]["status"]["required"] is True
+    assert "abort_incomplete_multipart_upload" in rule["block_types"]
 
 
-def test_schema_data_sources(schema) -> None:
-    document = schema.data_sources["aws_iam_policy_document"]
-    statement = document.body.blocks["statement"]
-    assert {"actions", "resources", "effect", "sid"} <= set(statement.arguments)
-    assert {"principals", "condition"} <= set(statement.blocks)
-    assert "json" in document.attributes
-    assert "account_id" in schema.data_sources["aws_caller_identity"].attributes
+def test_schema_data_sources(schema: dict[str, Any]) -> None:
+    document = schema["data_source_schemas"]["aws_iam_policy_document"]
+    statement = document["block_types"]["statement"]["block"]
+    assert {"actions", "resources", "effect", "sid"} <= set(statement["attributes"])
+    assert {"principals", "condition"} <= set(statement["block_types"])
+    assert document["attributes"]["json"]["computed"] is True
+    assert "account_id" in schema["data_source_schemas"]["aws_caller_identity"]["attributes"]
 
 
-def test_schema_cache_is_keyed_by_wheel_version(tmp_path: Path, schema) -> None:
-    cached = REPO_ROOT / ".cache" / "tfcheck" / f"aws-schema-{schema.wheel_version}.json"
-    assert cached.exists()
+def test_schema_cache_is_keyed_by_wheel_version(schema: dict[str, Any]) -> None:
+    wheel = provider_schema.wheel_version(provider_schema.find_manifest())
+    assert (provider_schema.default_cache_dir() / f"aws-schema-{wheel}.json").exists()
 
 
 def test_code_mask_keeps_interpolations_only() -> None:
@@ -87,8 +90,8 @@ def test_validate_tf_falls_back_to_the_offline_checks_without_terraform(monkeypa
     result = run(Options(root=REPO_ROOT, skip_checkov=True, skip_parliament=True, skip_fmt=True))
     assert result.findings == []
     assert (
-        "terraform init/validate/plan: skipped (no terraform >= 1.5 on PATH); the offline checks above ran"
-        in result.notes
+        "terraform init/validate/plan: skipped (no terraform >= 1.5 on PATH); only the template wiring, IAM and "
+        "security checks ran — arguments, types and references are checked by terraform alone" in result.notes
     )
 
 
@@ -123,9 +126,9 @@ def test_real_tree_passes_validate_tf() -> None:
     assert "iam lint: " in proc.stdout and "checkov: skipped (--skip-checkov)" in proc.stdout
 
 
-def test_schema_provider_block(schema) -> None:
-    assert {"region", "allowed_account_ids"} <= set(schema.provider.arguments)
-    assert "tags" in schema.provider.blocks["default_tags"].arguments
+def test_schema_provider_block(schema: dict[str, Any]) -> None:
+    assert {"region", "allowed_account_ids"} <= set(schema["provider"]["attributes"])
+    assert "tags" in schema["provider"]["block_types"]["default_tags"]["block"]["attributes"]
 
 
 def test_security_report_lists_counts_and_skip_reasons(tmp_path: Path) -> None:
@@ -150,16 +153,6 @@ def test_security_report_lists_counts_and_skip_reasons(tmp_path: Path) -> None:
     )
     assert text.count("| CKV_AWS_18 ") == 1  # the same skip in two module instances is one row
     assert '| CKV_AWS_21 versioning | `aws_s3_bucket.this["data"]` | `modules/storage/main.tf` |' in text
-
-
-@pytest.mark.parametrize(
-    ("constraint", "allowed"),
-    [("~> 6.0", True), (">= 6.0, < 7.0", True), (">= 6.0", True), ("~> 5.0", False), ("< 6.0", False)],
-)
-def test_version_constraints(constraint: str, allowed: bool) -> None:
-    from contextual_targeting.tfcheck.wiring import version_allows
-
-    assert version_allows(constraint, "6.69.1") is allowed
 
 
 def test_validate_tf_root_defaults_to_the_current_directorys_repository(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def current_repository(start: Path | None = None) -> Path:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "validate-tf",
-        help="Terraform checks: HCL, fmt, provider schema, wiring, checkov, IAM lint, then terraform init/validate/"
+        help="Terraform checks: fmt, ASL template wiring, IAM lint, checkov, then terraform init/validate/"
         "plan "
         "through the local hashicorp/aws provider (terraform >= 1.5)",
     )

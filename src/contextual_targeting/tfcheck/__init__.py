@@ -1,8 +1,10 @@
 """Offline Terraform validation behind ``make validate`` (``contextual-targeting validate-tf``).
 
-Never bundled into Lambda zips. Checks: HCL parse + ``terraform fmt``, provider schema (from the cdktn-provider-aws
-wheel), wiring (what ``terraform validate`` catches), checkov, IAM lint with parliament, and ``terraform validate``
-where a terraform >= 1.5 with registry access exists. Every problem is a :class:`Finding`.
+Never bundled into Lambda zips. Terraform checks what Terraform knows: ``terraform init``, ``validate`` and ``plan``
+on every module, destination combination and example, through the local provider serving the real hashicorp/aws
+schema (``tfprovider/``). This package keeps only what Terraform does not check: ``terraform fmt``, the ASL template
+wiring (``wiring.py``), the IAM lint (parliament, the ``*``-resource allow-list) and the security checks (checkov,
+public ACLs, skip reasons). Every problem is a :class:`Finding`.
 """
 
 from __future__ import annotations

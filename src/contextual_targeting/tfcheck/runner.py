@@ -9,7 +9,6 @@ from pathlib import Path
 
 from contextual_targeting.tfcheck import Finding, iam
 from contextual_targeting.tfcheck.hcl import tf_dirs
-from contextual_targeting.tfcheck.schema import load_schema
 from contextual_targeting.tfcheck.security import (
     check_public_acls,
     check_suppressions,
@@ -18,7 +17,7 @@ from contextual_targeting.tfcheck.security import (
     write_report,
 )
 from contextual_targeting.tfcheck.tools import check_fmt, find_validate_terraform
-from contextual_targeting.tfcheck.wiring import check_schema, check_wiring, load_tree
+from contextual_targeting.tfcheck.wiring import check_templates, load_tree
 
 
 @dataclass
@@ -30,7 +29,6 @@ class Options:
     skip_terraform: bool = False
     skip_fmt: bool = False
     security_report: Path | None = None
-    cache_dir: Path | None = None
 
 
 @dataclass
@@ -63,14 +61,9 @@ def run(options: Options, log: Callable[[str], None] = lambda _line: None) -> Re
         result.findings += fmt_findings
         result.notes.append(f"terraform fmt: skipped ({skipped})" if skipped else "terraform fmt -check: done")
 
-    schema = load_schema(cache_dir=options.cache_dir)
-    result.notes.append(
-        f"schema: hashicorp/aws {schema.provider_version} (cdktn-provider-aws {schema.wheel_version}), "
-        f"{len(schema.resources)} resources, {len(schema.data_sources)} data sources"
-    )
+    # arguments, types, references, module calls and provider constraints: terraform validate/plan, below
     for module in tree.values():
-        check_schema(module, schema, result.findings)
-        check_wiring(module, tree, root, schema, result.findings)
+        check_templates(module, root, result.findings)
     modules = list(tree.values())
     check_suppressions(modules, result.findings)
     check_public_acls(modules, result.findings)
@@ -116,8 +109,11 @@ def run(options: Options, log: Callable[[str], None] = lambda _line: None) -> Re
     else:
         binary, detail = find_validate_terraform()
         if binary is None:
-            # without a terraform >= 1.5 the static checks above are all there is
-            result.notes.append(f"terraform init/validate/plan: skipped ({detail}); the offline checks above ran")
+            # without a terraform >= 1.5 the template, IAM and security checks above are all there is
+            result.notes.append(
+                f"terraform init/validate/plan: skipped ({detail}); only the template wiring, IAM and security "
+                "checks ran — arguments, types and references are checked by terraform alone"
+            )
         else:
             from contextual_targeting.tfprovider.plan import Planner, status_line
 

@@ -1,12 +1,17 @@
-"""Provider-schema and wiring checks over every Terraform directory of a tree (what ``terraform validate`` sees).
+"""The tree's modules as parsed HCL, and the one wiring check Terraform does not make: ASL templates.
 
-A directory with ``*.tf`` files is one module. References are read from the code mask (comments and literal
-strings blanked), so ``var.x`` in a description is not a reference but ``"${var.x}"`` is.
+A directory with ``*.tf`` files is one module (:func:`load_tree`); the IAM lint and the security checks read the
+modules from here. Everything else ``terraform validate`` and ``terraform plan`` check — arguments and blocks against
+the provider schema, types, references, module calls, provider constraints — and ``make validate`` runs them on every
+module, destination combination and example through the local provider (``tfprovider/``), so this package no longer
+re-implements them. What Terraform does not check: ``templatefile()`` fails on a placeholder it is not given, but not
+on a variable no placeholder uses (a renamed state in the template silently loses its ARN), and cannot tell that a
+state machine template is an ASL document whose placeholders sit inside JSON strings. :func:`check_templates` checks
+that every ``templatefile()`` is given exactly its template's placeholders, and ``file()`` paths exist.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,25 +25,14 @@ from contextual_targeting.tfcheck.hcl import (
     META_KEYS,
     ParseError,
     TfFile,
-    attr_pattern,
     block_header,
     blocks,
-    is_block_list,
     parse_file,
     tf_dirs,
     unquote,
 )
-from contextual_targeting.tfcheck.schema import Block, ProviderSchema
 
-RESOURCE_META = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
-MODULE_META = {"source", "version", "count", "for_each", "depends_on", "providers"}
 IDENT = r"[A-Za-z_][A-Za-z0-9_-]*"
-INDEX = r"(?:\[[^\]\n]*\])?"
-_VAR = re.compile(rf"(?<![\w.])var\.({IDENT})")
-_LOCAL = re.compile(rf"(?<![\w.])local\.({IDENT})")
-_MODULE = re.compile(rf"(?<![\w.])module\.({IDENT}){INDEX}(?:\.({IDENT}))?")
-_DATA = re.compile(rf"(?<![\w.])data\.(aws_[a-z0-9_]+)\.({IDENT}){INDEX}(?:\.({IDENT}))?")
-_RESOURCE = re.compile(rf"(?<![\w.])(aws_[a-z0-9_]+)\.({IDENT}){INDEX}(?:\.({IDENT}))?")
 _TEMPLATEFILE = re.compile(r"(?<![\w.])templatefile[ \t]*\(")
 _FILE = re.compile(r"(?<![\w.])file[ \t]*\(")
 
@@ -96,192 +90,11 @@ def load_tree(root: Path, findings: list[Finding]) -> dict[Path, Module]:
     return {d.resolve(): load_module(d, root, findings) for d in tf_dirs(root)}
 
 
-# ---------------------------------------------------------------- provider schema
+# ---------------------------------------------------------------- templates
 
 
-def _check_body(
-    schema: Block, body: dict[str, Any], address: str, decl: Decl, findings: list[Finding], top: bool
-) -> None:
-    tf = decl.tf
-    span = tf.block_span(decl.header)
-
-    def report(name: str, message: str) -> None:
-        line = tf.find_in(span, attr_pattern(name)) or decl.line
-        findings.append(Finding(tf.rel, line, "schema", f"{address}: {message}"))
-
-    present: set[str] = set()
-    for key, value in body.items():
-        if key in META_KEYS or (top and key in RESOURCE_META):
-            continue
-        if key == "dynamic":
-            for entry in value if isinstance(value, list) else [value]:
-                for label, dyn in entry.items():
-                    if label in META_KEYS:
-                        continue
-                    name = unquote(label)
-                    present.add(name)
-                    if name not in schema.blocks:
-                        report(name, f'unknown block "{name}" (dynamic){_suggest(name, schema.names())}')
-                        continue
-                    for content in dyn.get("content", []) if isinstance(dyn, dict) else []:
-                        if isinstance(content, dict):
-                            _check_body(schema.blocks[name], content, f"{address}.{name}", decl, findings, False)
-            continue
-        present.add(key)
-        if key in schema.arguments:
-            continue
-        if key in schema.blocks:
-            if is_block_list(value):
-                for item in value:
-                    _check_body(schema.blocks[key], item, f"{address}.{key}", decl, findings, False)
-            continue
-        kind = "block" if is_block_list(value) else "argument"
-        report(key, f'unknown {kind} "{key}"{_suggest(key, schema.names())}')
-    for name, required in sorted(schema.arguments.items()):
-        if required and name not in present:
-            findings.append(Finding(tf.rel, decl.line, "schema", f'{address}: missing required argument "{name}"'))
-    for name in sorted(schema.required_blocks - present):
-        findings.append(Finding(tf.rel, decl.line, "schema", f'{address}: missing required block "{name}"'))
-
-
-def _suggest(name: str, candidates: set[str] | list[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
-
-
-def version_allows(constraint: str, version: str) -> bool:
-    """Terraform version-constraint semantics (``>= 6.0, < 7.0``, ``~> 6.0``, ``= 6.1.2``) for plain versions."""
-    have = _version_tuple(version)
-    for part in constraint.split(","):
-        match = re.fullmatch(r"\s*(>=|<=|!=|~>|>|<|=)?\s*v?([0-9][0-9.]*)\s*", part)
-        if not match:
-            continue
-        op, want_text = match.group(1) or "=", match.group(2)
-        want = _version_tuple(want_text)
-        padded = have + (0,) * (len(want) - len(have))
-        if op == "~>":
-            upper = (*want[:-2], want[-2] + 1) if len(want) >= 2 else (want[0] + 1,)
-            if not (padded >= want and padded[: len(upper)] < upper):
-                return False
-        elif not {
-            ">=": padded >= want,
-            "<=": padded[: len(want)] <= want,
-            ">": padded > want,
-            "<": padded[: len(want)] < want,
-            "=": padded[: len(want)] == want,
-            "!=": padded[: len(want)] != want,
-        }[op]:
-            return False
-    return True
-
-
-def check_provider_constraint(module: Module, schema: ProviderSchema, findings: list[Finding]) -> None:
-    """The schema the checks use (hashicorp/aws from the wheel) must satisfy each ``required_providers.aws``."""
+def check_templates(module: Module, root: Path, findings: list[Finding]) -> None:
     for tf in module.files:
-        for _labels, body in blocks(tf.data, "terraform"):
-            for providers in (
-                body.get("required_providers", []) if isinstance(body.get("required_providers"), list) else []
-            ):
-                aws = providers.get("aws") if isinstance(providers, dict) else None
-                constraint = unquote(str(aws.get("version", ""))) if isinstance(aws, dict) else ""
-                if constraint and schema.provider_version and not version_allows(constraint, schema.provider_version):
-                    span = tf.block_span("terraform")
-                    line = tf.find_in(span, r"^[ \t]*version[ \t]*=") or 1
-                    findings.append(
-                        Finding(
-                            tf.rel,
-                            line,
-                            "schema",
-                            f'terraform.required_providers.aws: version "{constraint}" excludes hashicorp/aws '
-                            f"{schema.provider_version}, the schema these checks use (cdktn-provider-aws "
-                            f"{schema.wheel_version}); move the constraint to 6.x or re-pin the wheel",
-                        )
-                    )
-
-
-def check_schema(module: Module, schema: ProviderSchema, findings: list[Finding]) -> None:
-    check_provider_constraint(module, schema, findings)
-    for tf in module.files:
-        for labels, body in blocks(tf.data, "provider"):
-            if labels and labels[0] == "aws" and schema.provider.names():
-                decl = Decl(tf, block_header("provider", "aws"), body)
-                provider_body = {k: v for k, v in body.items() if k not in {"alias", "version"}}
-                _check_body(schema.provider, provider_body, 'provider "aws"', decl, findings, True)
-    for kind, table in (("resource", module.resources), ("data", module.data)):
-        for (type_name, name), decl in sorted(table.items()):
-            if not type_name.startswith("aws_"):
-                continue
-            address = f"{'data.' if kind == 'data' else ''}{type_name}.{name}"
-            entry = schema.lookup(kind, type_name)
-            if entry is None:
-                known = schema.resources if kind == "resource" else schema.data_sources
-                findings.append(
-                    Finding(
-                        decl.tf.rel,
-                        decl.line,
-                        "schema",
-                        f"{address}: unknown {'data source' if kind == 'data' else 'resource'} type "
-                        f'"{type_name}" in hashicorp/aws {schema.provider_version}{_suggest(type_name, set(known))}',
-                    )
-                )
-                continue
-            _check_body(entry.body, decl.body, address, decl, findings, True)
-
-
-# ---------------------------------------------------------------- wiring
-
-
-def _local_source(call: Decl, module: Module) -> Path | None:
-    source = unquote(str(call.body.get("source", "")))
-    if source.startswith(("./", "../")):
-        return (module.directory / source).resolve()
-    return None
-
-
-def check_wiring(
-    module: Module, tree: dict[Path, Module], root: Path, schema: ProviderSchema | None, findings: list[Finding]
-) -> None:
-    # module calls: only declared variables, all required ones
-    for name, call in sorted(module.calls.items()):
-        target_dir = _local_source(call, module)
-        if target_dir is None:
-            continue
-        target = tree.get(target_dir)
-        if target is None:
-            findings.append(
-                Finding(call.tf.rel, call.line, "wiring", f"module.{name}: source {target_dir} has no *.tf files")
-            )
-            continue
-        passed = {k for k in call.body if k not in META_KEYS and k not in MODULE_META}
-        span = call.tf.block_span(call.header)
-        for arg in sorted(passed - set(target.variables)):
-            line = call.tf.find_in(span, attr_pattern(arg)) or call.line
-            findings.append(
-                Finding(
-                    call.tf.rel,
-                    line,
-                    "wiring",
-                    f'module.{name}: argument "{arg}" is not a variable of {_rel(target_dir, root)}'
-                    f"{_suggest(arg, set(target.variables))}",
-                )
-            )
-        for var_name, var in sorted(target.variables.items()):
-            if "default" not in var.body and var_name not in passed:
-                findings.append(
-                    Finding(
-                        call.tf.rel,
-                        call.line,
-                        "wiring",
-                        f'module.{name}: required variable "{var_name}" of {_rel(target_dir, root)} not set',
-                    )
-                )
-
-    for tf in module.files:
-        _check_references(tf, module, tree, schema, findings)
         _check_templates(tf, module, root, findings)
 
 
@@ -290,59 +103,6 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root.resolve()).as_posix() or "."
     except ValueError:
         return str(path)
-
-
-def _check_references(
-    tf: TfFile, module: Module, tree: dict[Path, Module], schema: ProviderSchema | None, findings: list[Finding]
-) -> None:
-    mask = tf.mask
-    # moved/removed/import blocks name addresses that need not (moved.from) or cannot yet exist
-    for keyword in ("moved", "removed", "import"):
-        for match in re.finditer(rf"(?m)^{keyword}[ \t]*\{{", mask):
-            end = tf._matching_brace(match.end() - 1)
-            mask = mask[: match.start()] + re.sub(r"[^\n]", " ", mask[match.start() : end + 1]) + mask[end + 1 :]
-
-    def add(offset: int, message: str) -> None:
-        block = tf.enclosing_block(offset)
-        findings.append(Finding(tf.rel, tf.line_of(offset), "wiring", f"{block}: {message}" if block else message))
-
-    for m in _VAR.finditer(mask):
-        if m.group(1) not in module.variables:
-            add(m.start(), f"var.{m.group(1)} is not declared{_suggest(m.group(1), set(module.variables))}")
-    for m in _LOCAL.finditer(mask):
-        if m.group(1) not in module.locals:
-            add(m.start(), f"local.{m.group(1)} is not defined{_suggest(m.group(1), set(module.locals))}")
-    for m in _MODULE.finditer(mask):
-        name, output = m.group(1), m.group(2)
-        call = module.calls.get(name)
-        if call is None:
-            add(m.start(), f"module.{name} is not declared{_suggest(name, set(module.calls))}")
-            continue
-        target_dir = _local_source(call, module)
-        target = tree.get(target_dir) if target_dir else None
-        if target is not None and output and output not in target.outputs:
-            add(
-                m.start(),
-                f"module.{name}.{output}: no output {output!r} in {target_dir.name if target_dir else '?'}"
-                f"{_suggest(output, set(target.outputs))}",
-            )
-    for pattern, table, prefix, kind in (
-        (_DATA, module.data, "data.", "data"),
-        (_RESOURCE, module.resources, "", "resource"),
-    ):
-        for m in pattern.finditer(mask):
-            type_name, name, attr = m.group(1), m.group(2), m.group(3)
-            if (type_name, name) not in table:
-                same_type = {n for (t, n) in table if t == type_name}
-                add(m.start(), f"{prefix}{type_name}.{name} is not declared in this module{_suggest(name, same_type)}")
-                continue
-            entry = schema.lookup(kind, type_name) if schema else None
-            if entry is not None and attr and attr not in entry.attributes:
-                add(
-                    m.start(),
-                    f"{prefix}{type_name}.{name}.{attr}: {type_name} has no attribute {attr!r}"
-                    f"{_suggest(attr, entry.attributes)}",
-                )
 
 
 def _call_args(tf: TfFile, open_paren: int) -> str:

@@ -1,6 +1,7 @@
 """hashicorp/aws 6.69.1 in Terraform's schema form, converted from the jsii manifest of ``cdktn-provider-aws``.
 
-The manifest (read by :mod:`contextual_targeting.tfcheck.schema` too) describes each resource and data source as a
+The wheel carries ``_jsii/provider-aws@<version>.jsii.tgz``; its ``package/.jsii`` manifest (read as JSON, never
+imported: that would start node) describes each resource and data source as a
 class whose initializer takes a ``…Config`` interface:
 
 * a config property is an **argument** (``optional`` in jsii unless Terraform requires it); an interface-typed one
@@ -21,10 +22,9 @@ from __future__ import annotations
 
 import json
 import re
+import tarfile
 from pathlib import Path
 from typing import Any
-
-from contextual_targeting.tfcheck.schema import _read_manifest, _wheel_version, find_manifest
 
 CACHE_FORMAT = 2
 _REPRESENTS = re.compile(r"docs/(resources|data-sources)/([a-z0-9_]+)\s+(aws_[a-z0-9_]+)\}")
@@ -199,6 +199,35 @@ def convert(manifest: dict[str, Any]) -> dict[str, Any]:
     return {"provider": provider, "resource_schemas": resources, "data_source_schemas": data_sources}
 
 
+def find_manifest(site_packages: Path | None = None) -> Path:
+    """The jsii manifest archive of the installed ``cdktn-provider-aws`` wheel (located without importing it)."""
+    if site_packages is None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("cdktn_provider_aws")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("the cdktn-provider-aws wheel is not installed in this environment")
+        package_dir = Path(next(iter(spec.submodule_search_locations)))
+    else:
+        package_dir = site_packages / "cdktn_provider_aws"
+    manifests = sorted((package_dir / "_jsii").glob("provider-aws@*.jsii.tgz"))
+    if not manifests:
+        raise FileNotFoundError(f"no provider-aws@*.jsii.tgz under {package_dir / '_jsii'}")
+    return manifests[-1]
+
+
+def wheel_version(manifest_path: Path) -> str:
+    return manifest_path.name.removeprefix("provider-aws@").removesuffix(".jsii.tgz")
+
+
+def read_manifest(manifest_path: Path) -> dict[str, Any]:
+    with tarfile.open(manifest_path, "r:gz") as archive:
+        member = archive.extractfile("package/.jsii")
+        if member is None:
+            raise FileNotFoundError(f"{manifest_path} has no package/.jsii")
+        return json.loads(member.read())  # type: ignore[no-any-return]
+
+
 def default_cache_dir() -> Path:
     from contextual_targeting.tfcheck import REPO_ROOT
 
@@ -209,7 +238,7 @@ def load(cache_dir: Path | None = None) -> dict[str, Any]:
     """The converted schema, from ``.cache/tfprovider/aws-schema-<wheel>.json`` or converted and cached."""
     manifest_path = find_manifest()
     cache_dir = cache_dir or default_cache_dir()
-    cache_file = cache_dir / f"aws-schema-{_wheel_version(manifest_path)}.json"
+    cache_file = cache_dir / f"aws-schema-{wheel_version(manifest_path)}.json"
     if cache_file.exists():
         try:
             data = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -217,7 +246,7 @@ def load(cache_dir: Path | None = None) -> dict[str, Any]:
                 return data  # type: ignore[no-any-return]
         except (OSError, ValueError):
             pass
-    data = {"format": CACHE_FORMAT, **convert(_read_manifest(manifest_path))}
+    data = {"format": CACHE_FORMAT, **convert(read_manifest(manifest_path))}
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True), encoding="utf-8")
