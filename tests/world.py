@@ -15,7 +15,9 @@ import contextlib
 import csv
 import io
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -48,7 +50,22 @@ class Workflow:
 
     def __init__(self, world: World, spec: WorkflowSpec, state_machine_arn: str, start: Callable[..., Any]) -> None:
         self.world, self.spec, self.arn = world, spec, state_machine_arn
-        self.start_function = start  # the start_execution handler, called as the rule's target is
+        self._start = start
+        self._starter_env = next(f.env for f in spec.functions if f.zip_name == "start_execution")
+
+    def start_function(self, event: dict[str, Any], context: Any) -> Any:
+        """The start_execution handler, called as the rule's target is, with its own environment: each workflow's
+        copy of the function starts its own state machine, however many workflows the world holds."""
+        saved = {name: os.environ.get(name) for name in self._starter_env}
+        os.environ.update(self._starter_env)
+        try:
+            return self._start(event, context)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def pattern(self) -> dict[str, Any]:
         [rule] = self.spec.rules
@@ -213,3 +230,37 @@ def faster_moto_interpreter() -> Iterator[None]:
         for module in (state_task_service_aws_sdk, state_task_service_events, state_task_service_sns):
             patch.setattr(module, "boto_client_for", cached_client)
         yield
+
+
+@dataclass
+class Deployment:
+    """A workflow test's handle on one deployed workflow; each test file adds its emulator and its own verbs."""
+
+    world: World
+    workflow: Workflow
+
+    @property
+    def s3(self) -> Any:
+        return self.world.s3
+
+    @property
+    def sfn(self) -> Any:
+        return self.world.sfn
+
+    def start(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """The start function called directly, as a redelivered, scheduled or replayed event reaches it."""
+        return self.workflow.start_function(event, context)  # type: ignore[no-any-return]
+
+    def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """What the deployed rule does: nothing unless its pattern matches, else the start function."""
+        return self.workflow.deliver(event)
+
+    def wait(self, execution_arn: str, timeout: float = 120) -> dict[str, Any]:
+        return self.workflow.wait(execution_arn, timeout=timeout)
+
+    def execute(self, event: dict[str, Any], name: str) -> dict[str, Any]:
+        """Start an execution with this input (no start function), wait for it; its description and history."""
+        arn = self.workflow.start(event, name)
+        described = self.wait(arn)
+        described["events"] = self.workflow.history(arn)
+        return described

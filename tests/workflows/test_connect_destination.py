@@ -18,7 +18,7 @@ from contextual_targeting.local.emulators.customer_profiles import CustomerProfi
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
 from tests.aws_events import ACCOUNT, REGION, readable, s3_object_created, wait_for_execution
-from tests.world import DATA_BUCKET, SPECS, World
+from tests.world import DATA_BUCKET, SPECS, Deployment, World
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = DATA_BUCKET
@@ -29,32 +29,19 @@ SPEC = SPECS["connect_destination"]
 
 
 @dataclass
-class Destination:
+class Destination(Deployment):
     """The Connect destination deployed in the world, with the Customer Profiles emulator behind it."""
 
-    world: World
-    workflow: Destination
     cp: CustomerProfilesEmulator
     client: Any = field(default_factory=lambda: boto3.client("customer-profiles", region_name=REGION))
 
-    @property
-    def s3(self) -> Any:
-        return self.world.s3
-
-    @property
-    def sfn(self) -> Any:
-        return self.world.sfn
-
-    def start(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        """The start function, called directly (as a redelivered or replayed event reaches it)."""
-        return self.workflow.start_function(event, context)  # type: ignore[no-any-return]
-
-    def deliver(self, key: str, body: str) -> dict[str, Any] | None:
-        return self.workflow.deliver(s3_object_created(BUCKET, key, self.world.put(key, body)))
+    def upload(self, key: str, body: str) -> dict[str, Any] | None:
+        """Put an object in the data bucket and deliver its event as the rule would."""
+        return self.deliver(s3_object_created(BUCKET, key, self.world.put(key, body)))
 
     def export(self, segment: str, user_ids: list[str], job: str = JOB) -> dict[str, Any]:
         body = "USER_ID\n" + "".join(f"{u}\n" for u in user_ids)
-        started = self.deliver(f"segments/{DG}/{job}/{segment}.csv", body)
+        started = self.upload(f"segments/{DG}/{job}/{segment}.csv", body)
         assert started and started["started"], started
         return wait_for_execution(self.sfn, started["executionArn"])
 
@@ -177,10 +164,10 @@ def test_identical_redelivery_is_a_no_op(workflow: Destination) -> None:
     segment = "genres-action--job-1"
     body = "USER_ID\n" + "\n".join(ids(0, 1, 2)) + "\n"
     key = f"segments/{DG}/{JOB}/{segment}.csv"
-    first = workflow.deliver(key, body)
+    first = workflow.upload(key, body)
     assert first and wait_for_execution(workflow.sfn, first["executionArn"])["status"] == "SUCCEEDED"
     jobs = len(workflow.cp.upload_jobs())
-    again = workflow.deliver(key, body)  # same key, same ETag: the start function does not start a second execution
+    again = workflow.upload(key, body)  # same key, same ETag: the start function does not start a second execution
     assert again and not again["started"]
     workflow.notifications()
     # the same content under a new execution (a replayed event with another event id reaches the same name) or a
@@ -233,7 +220,7 @@ def test_a_users_dataset_without_a_mapped_column_fails_with_a_clear_message(work
 
 
 def test_the_job_summary_is_ignored(workflow: Destination) -> None:
-    assert workflow.deliver(f"segments/{DG}/{JOB}/_summary.json", "{}") is None
+    assert workflow.upload(f"segments/{DG}/{JOB}/_summary.json", "{}") is None
 
 
 def test_two_versions_arriving_together_are_applied_one_at_a_time_never_mixed(workflow: Destination) -> None:
@@ -245,7 +232,7 @@ def test_two_versions_arriving_together_are_applied_one_at_a_time_never_mixed(wo
     versions = {"run-1": ids(0, 1, 2, 3), "run-2": ids(2, 3, 4, 5, 6)}
     before = len(sfn_lambda.invocations)
     started = [
-        workflow.deliver(f"segments/{DG}/{run}/{segment}.csv", "USER_ID\n" + "\n".join(members) + "\n")
+        workflow.upload(f"segments/{DG}/{run}/{segment}.csv", "USER_ID\n" + "\n".join(members) + "\n")
         for run, members in versions.items()
     ]
     results = [wait_for_execution(workflow.sfn, s["executionArn"], timeout=60) for s in started if s]

@@ -20,7 +20,7 @@ from contextual_targeting.asl import render_state_machine, render_text
 from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from contextual_targeting.local.event_patterns import matches
 from tests.aws_events import ACCOUNT, REGION, readable, s3_object_created
-from tests.world import DATA_BUCKET, SEGMENT_BUCKET, SPECS, World
+from tests.world import DATA_BUCKET, SEGMENT_BUCKET, SPECS, Deployment, World
 
 REPO = Path(__file__).resolve().parents[2]
 APP = World.settings.application_id
@@ -43,31 +43,14 @@ def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
 
 
 @dataclass
-class Destination:
+class Destination(Deployment):
     """The Pinpoint import deployed in the world, with the Pinpoint emulator behind it."""
 
-    world: World
-    workflow: Destination
     pinpoint: PinpointEmulator
-
-    @property
-    def s3(self) -> Any:
-        return self.world.s3
-
-    @property
-    def sfn(self) -> Any:
-        return self.world.sfn
 
     def put(self, key: str, body: str) -> dict[str, Any]:
         """Upload an object to the segment bucket; return the event S3 would emit for it."""
         return s3_event(key, self.world.put(key, body, bucket=BUCKET))
-
-    def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        """What the deployed rule does: nothing unless the pattern matches, else the start_execution target."""
-        return self.workflow.deliver(event)
-
-    def wait(self, execution_arn: str) -> dict[str, Any]:
-        return self.workflow.wait(execution_arn, timeout=30)
 
     def upload_and_run(self, key: str, body: str) -> dict[str, Any]:
         started = self.deliver(self.put(key, body))

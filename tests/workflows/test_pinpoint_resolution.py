@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from contextual_targeting.core.segments import SplitConfig, split_job_output
 from contextual_targeting.core.storage import S3Storage
 from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from tests.aws_events import s3_object_created
-from tests.world import DATA_BUCKET, SEGMENT_BUCKET, Workflow, World
+from tests.world import DATA_BUCKET, SEGMENT_BUCKET, Deployment, World
 
 DATA, SEGMENTS = DATA_BUCKET, SEGMENT_BUCKET
 APP = World.settings.application_id
@@ -38,13 +39,19 @@ def line(query: str, users: list[str]) -> str:
     return json.dumps({"input": {"itemAttributes": query}, "output": {"usersList": users}, "error": None}) + "\n"
 
 
-class Resolution:
+@dataclass
+class Resolution(Deployment):
     """The Pinpoint destination deployed in the world, with the Pinpoint emulator behind it."""
 
-    def __init__(self, world: World, workflow: Workflow, pinpoint: PinpointEmulator) -> None:
-        self.world, self.workflow, self.pinpoint = world, workflow, pinpoint
-        self.s3 = world.s3
-        self.keys, self.text, self.csv_column, self.json = world.keys, world.text, world.csv_column, world.json
+    pinpoint: PinpointEmulator
+
+    def __post_init__(self) -> None:
+        self.keys, self.text, self.csv_column, self.json = (
+            self.world.keys,
+            self.world.text,
+            self.world.csv_column,
+            self.world.json,
+        )
 
     def export(self, job: str, text: str) -> list[str]:
         """Post-processing's exports of one job output (the real split core), their keys in line order."""
@@ -58,10 +65,7 @@ class Resolution:
         """Deliver the export's Object Created event to the workflow, as the rule would; the finished execution."""
         etag = self.s3.head_object(Bucket=DATA, Key=key)["ETag"].strip('"')
         name = hashlib.sha256(f"{key}{etag}{run}".encode()).hexdigest()[:40]
-        arn = self.workflow.start(s3_object_created(DATA, key, etag), name)
-        described = self.workflow.wait(arn)
-        described["events"] = self.workflow.history(arn)
-        return described
+        return self.execute(s3_object_created(DATA, key, etag), name)
 
     def messages(self) -> list[str]:
         return [message for _, message in self.world.notifications()]
@@ -80,7 +84,7 @@ def make_world(world: World):
     return lambda: resolution
 
 
-def add_users(world: World, users: list[str], endpoints_per_user: int = 1) -> None:
+def add_users(world: Resolution, users: list[str], endpoints_per_user: int = 1) -> None:
     for user in users:
         for n in range(endpoints_per_user):
             world.pinpoint.add_endpoint(APP, f"ep-{user}-{n}", user, "EMAIL", f"{user}+{n}@example.com")

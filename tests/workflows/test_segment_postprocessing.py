@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from contextual_targeting.core.naming import segment_identity
 from contextual_targeting.local.emulation import ServiceEmulator, ServiceError
 from contextual_targeting.local.emulators.pinpoint import PinpointEmulator
 from tests.aws_events import ACCOUNT, REGION
-from tests.world import DATA_BUCKET, SEGMENT_BUCKET, SPECS, Workflow, World
+from tests.world import DATA_BUCKET, SEGMENT_BUCKET, SPECS, Deployment, World
 
 DATA, SEGMENTS = DATA_BUCKET, SEGMENT_BUCKET
 APP = World.settings.application_id
@@ -78,13 +79,20 @@ def line(query: str, users: list[str], shape: str = "input", error: str | None =
     return json.dumps({"input": {"itemAttributes": query}, "output": output, "error": error}) + "\n"
 
 
-class PostProcessing:
+@dataclass
+class PostProcessing(Deployment):
     """Segment post-processing deployed in the world: the stand-in Personalize, and Pinpoint to show it is unused."""
 
-    def __init__(self, world: World, workflow: Workflow, pinpoint: PinpointEmulator, personalize: StandInPersonalize):
-        self.world, self.workflow, self.pinpoint, self.personalize = world, workflow, pinpoint, personalize
-        self.s3 = world.s3
-        self.keys, self.text, self.csv_column, self.json = world.keys, world.text, world.csv_column, world.json
+    pinpoint: PinpointEmulator
+    personalize: StandInPersonalize
+
+    def __post_init__(self) -> None:
+        self.keys, self.text, self.csv_column, self.json = (
+            self.world.keys,
+            self.world.text,
+            self.world.csv_column,
+            self.world.json,
+        )
 
     def put_output(self, job: str, text: str, name: str = "job_config.json.out") -> None:
         self.world.put(f"batch/{DG}/{SOLUTION}/{job}/{name}", text)
@@ -97,10 +105,7 @@ class PostProcessing:
             "detail-type": "Personalize Batch Segment Job State Change",
             "detail": {"Arn": job_arn, "Status": "ACTIVE", "Duration": 60.0},
         }
-        arn = self.workflow.start(event, name)
-        described = self.workflow.wait(arn)
-        described["events"] = self.workflow.history(arn)
-        return described
+        return self.execute(event, name)
 
     def messages(self) -> list[dict[str, Any]]:
         return [{"body": message} for _, message in self.world.notifications()]

@@ -20,7 +20,7 @@ from contextual_targeting.local import sfn_lambda
 from contextual_targeting.local.emulators.ses import SesV2Emulator
 from contextual_targeting.local.event_patterns import matches
 from tests.aws_events import REGION, readable, s3_object_created
-from tests.world import DATA_BUCKET, SPECS, World
+from tests.world import DATA_BUCKET, SPECS, Deployment, World
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKET = DATA_BUCKET
@@ -36,25 +36,13 @@ def s3_event(key: str, etag: str, bucket: str = BUCKET) -> dict[str, Any]:
 
 
 @dataclass
-class Destination:
+class Destination(Deployment):
     """The SES destination deployed in the world, with the SES emulator behind it."""
 
-    world: World
-    workflow: Destination
     ses: SesV2Emulator
-
-    @property
-    def s3(self) -> Any:
-        return self.world.s3
 
     def put(self, key: str, body: str) -> dict[str, Any]:
         return s3_event(key, self.world.put(key, body))
-
-    def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        return self.workflow.deliver(event)
-
-    def wait(self, execution_arn: str) -> dict[str, Any]:
-        return self.workflow.wait(execution_arn)
 
     def export(self, segment: str, user_ids: list[str], job: str = JOB) -> dict[str, Any]:
         """Upload a segment export and run the workflow it starts to the end."""

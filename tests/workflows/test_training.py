@@ -21,7 +21,7 @@ from contextual_targeting.local.emulators.personalize import PersonalizeEmulator
 from contextual_targeting.local.event_patterns import matches
 from contextual_targeting.local.lambda_loader import FakeContext
 from tests.aws_events import ACCOUNT, REGION, s3_object_created
-from tests.world import BUS, DATA_BUCKET, SPECS, Workflow, World
+from tests.world import BUS, DATA_BUCKET, SPECS, Deployment, World
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "personalize"
@@ -49,39 +49,21 @@ def s3_event(key: str, etag: str, version: str | None) -> dict[str, Any]:
 
 
 @dataclass
-class Stack:
+class Stack(Deployment):
     """The training workflow deployed in the world, with the Personalize emulator behind it and the custom bus's
     Personalize events captured by a queue."""
 
-    world: World
-    workflow: Workflow
     personalize: PersonalizeEmulator
     events_queue: str
-
-    @property
-    def s3(self) -> Any:
-        return self.world.s3
-
-    @property
-    def sfn(self) -> Any:
-        return self.world.sfn
 
     @property
     def state_machine_arn(self) -> str:
         return self.workflow.arn
 
-    def start(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        """The start function, called directly (as EventBridge Scheduler or a replay reaches it)."""
-        return self.workflow.start_function(event, context)  # type: ignore[no-any-return]
-
     def upload(self, key: str, body: bytes) -> dict[str, Any]:
         """Put an object; return the S3 event the default bus receives for it."""
         response = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
         return s3_event(key, response["ETag"].strip('"'), response.get("VersionId"))
-
-    def deliver(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        """What the deployed rule does: start_execution for events matching the pattern."""
-        return self.workflow.deliver(event)
 
     def run(self, key: str = CONFIG_KEY, body: bytes | None = None) -> dict[str, Any]:
         if body is None:
@@ -89,9 +71,6 @@ class Stack:
         started = self.deliver(self.upload(key, body))
         assert started is not None and started["started"], started
         return self.wait(started["executionArn"])
-
-    def wait(self, execution_arn: str) -> dict[str, Any]:
-        return self.workflow.wait(execution_arn, timeout=120)
 
     def events(self) -> list[dict[str, Any]]:
         return self.world.drain(self.events_queue)
