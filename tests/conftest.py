@@ -51,13 +51,13 @@ def lambda_handler(built_zips: Path):
 
 @pytest.fixture
 def module_environment(monkeypatch):
-    """``module_environment("zip_name", …, NAME=value)``: set the environment variables Terraform gives these
+    """``module_environment("function", …, NAME=value)``: set the environment variables Terraform gives these
     functions — the local runtime's declaration, which ``tests/local/test_wiring.py`` holds equal to each module's
     ``environment`` map — then the test's own values. Tests do not re-type what the modules set."""
     from contextual_targeting.local.runtime import Settings, workflow_specs
 
     settings = Settings(name_prefix="ct", pinpoint=True, ses=True, connect=True)
-    declared = {f.zip_name: f.env for spec in workflow_specs(settings) for f in spec.functions}
+    declared = {f.function: f.env for spec in workflow_specs(settings) for f in spec.functions}
 
     def apply(*functions: str, **values: str) -> None:
         for name in functions:

@@ -39,9 +39,9 @@ TOPIC_ARN = SETTINGS.topic_arn
 SPECS: dict[str, WorkflowSpec] = {spec.key: spec for spec in workflow_specs(SETTINGS)}
 
 
-def function_arn(zip_name: str) -> str:
+def function_arn(function: str) -> str:
     """The deployed ARN of a workflow function, by its zip (``split_segments``)."""
-    [arn] = {f.arn for spec in SPECS.values() for f in spec.functions if f.zip_name == zip_name}
+    [arn] = {f.arn for spec in SPECS.values() for f in spec.functions if f.function == function}
     return arn
 
 
@@ -51,7 +51,7 @@ class Workflow:
     def __init__(self, world: World, spec: WorkflowSpec, state_machine_arn: str, start: Callable[..., Any]) -> None:
         self.world, self.spec, self.arn = world, spec, state_machine_arn
         self._start = start
-        self._starter_env = next(f.env for f in spec.functions if f.zip_name == "start_execution")
+        self._starter_env = next(f.env for f in spec.functions if f.function == "start_execution")
 
     def start_function(self, event: dict[str, Any], context: Any) -> Any:
         """The start_execution handler, called as the rule's target is, with its own environment: each workflow's
@@ -78,7 +78,7 @@ class Workflow:
         return self.start_function(dict(event), self.start_context())  # type: ignore[no-any-return]
 
     def start_context(self) -> FakeContext:
-        return FakeContext(next(f.name for f in self.spec.functions if f.zip_name == "start_execution"))
+        return FakeContext(next(f.name for f in self.spec.functions if f.function == "start_execution"))
 
     def start(self, event: Mapping[str, Any], name: str) -> str:
         """Start an execution directly (bypassing the start function); its ARN."""
@@ -144,8 +144,8 @@ class World:
             self._environment(function)
         for name, value in (env or {}).items():
             self._monkeypatch.setenv(name, value)
-        loaded = {f.zip_name: (handlers or {}).get(f.zip_name) or self._load(f.zip_name) for f in spec.functions}
-        served = {f.arn: loaded[f.zip_name] for f in spec.functions if f.zip_name != "start_execution"}
+        loaded = {f.function: (handlers or {}).get(f.function) or self._load(f.function) for f in spec.functions}
+        served = {f.arn: loaded[f.function] for f in spec.functions if f.function != "start_execution"}
         self._stack.enter_context(local_lambdas(served))
         return Workflow(self, spec, arn, loaded["start_execution"])
 

@@ -10,11 +10,10 @@ it), reads the live segment definition (an export older than the one it stands f
      "display_name", "description", "slot", "slot_attribute", "token", "previous_token", "segment_groups", "fields",
      "unique_key", "segment_name", "dataset_group", "job_name", "export_key"}
 
-Anything else (the job summary) → ``{"action": "ignore", "reason"}``. ``{"release": true, "bucket", "owner",
-"definition_name"}`` releases the lock if ``owner`` holds it → ``{"released": bool}``.
+Anything else (the job summary) → ``{"action": "ignore", "reason"}``. The lock is released by
+``connect_segment_release``.
 
-Errors: ``InputInvalid``, ``MappingInvalid``; ``SegmentBusy`` is retried by the state machine. Configuration:
-``core.function_config.ConnectSegmentPrepare``; what it does: ``core.functions.connect_segment_prepare``.
+Errors: ``InputInvalid``, ``MappingInvalid``; ``SegmentBusy`` is retried by the state machine.
 
 Configuration: ``core.function_config.ConnectSegmentPrepare``; what it does: ``core.functions.connect_segment_prepare``.
 """

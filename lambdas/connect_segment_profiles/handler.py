@@ -7,8 +7,7 @@ columns, ``CT_SEGMENT_VERSION``) below ``MAX_UPLOAD_BYTES`` each under
 Returns ``{"parts": [{"key", "rows", "bytes"}], "part_count", "counts": {"segment_users", "profiles",
 "no_contact_field", "not_in_users_dataset", "duplicate_user_rows", "users_rows_read"}}``.
 
-Errors: ``InputInvalid`` (malformed export or users dataset), ``MappingInvalid``. Configuration:
-``core.function_config.ConnectSegmentProfiles``; what it does: ``core.functions.connect_segment_profiles``.
+Errors: ``InputInvalid`` (malformed export or users dataset), ``MappingInvalid``.
 
 Configuration: ``core.function_config.ConnectSegmentProfiles``; what it does:
 ``core.functions.connect_segment_profiles``.

@@ -4,8 +4,7 @@ Input: ``{"bucket", "key", "domain", "job_id"}``. Asks ``GetUploadJobPath`` for 
 token and PUTs the S3 object there, streamed, with the SSE-C headers the API documents. The token (a plaintext data
 key) never leaves this function: not returned, not logged. Returns ``{"bytes": <size>}``.
 
-Errors: ``UploadRejected`` (the URL refused the file). Configuration: ``core.function_config.ConnectSegmentUpload``;
-what it does: ``core.functions.connect_segment_upload``.
+Errors: ``UploadRejected`` (the URL refused the file).
 
 Configuration: ``core.function_config.ConnectSegmentUpload``; what it does: ``core.functions.connect_segment_upload``.
 """

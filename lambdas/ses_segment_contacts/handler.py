@@ -9,11 +9,9 @@ part's leaver list. Returns::
 
     {"parts": [{"key", "s3_url", "rows"}], "part_count", "counts": {...}, "topics": [...], "members_key"}
 
-``{"commit": true, "bucket", "topic_name", "index"}`` (after import part ``index`` COMPLETED) drops that part's
-leavers from the snapshot → ``{"removed", "kept"}``.
+The leaver lists leave the snapshot part by part, as each import completes (``ses_segment_commit``).
 
-Errors: ``InputInvalid`` (malformed export or users dataset). Configuration:
-``core.function_config.SesSegmentContacts``; what it does: ``core.functions.ses_segment_contacts``.
+Errors: ``InputInvalid`` (malformed export or users dataset).
 
 Configuration: ``core.function_config.SesSegmentContacts``; what it does: ``core.functions.ses_segment_contacts``.
 """

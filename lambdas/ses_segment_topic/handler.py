@@ -10,12 +10,11 @@ and returns::
     {"action": "import", "segment_name", "dataset_group", "job_name", "export_key", "contact_list", "list_created",
      "topic_name", "topic_created", "replaced_topics", "our_topics"}
 
-Anything else (the job summary, keys outside the export prefix) → ``{"action": "ignore", "reason"}``. ``{"release":
-true, "bucket", "owner"}`` releases the lock if ``owner`` holds it → ``{"released": bool}``.
+Anything else (the job summary, keys outside the export prefix) → ``{"action": "ignore", "reason"}``. The lock is
+released by ``ses_segment_release``.
 
 Errors: ``InputInvalid`` (malformed export), ``TopicLimitReached``, ``ContactListConflict``; ``TopicUpdateConflict``
-and ``ListBusy`` are retried by the state machine. Configuration: ``core.function_config.SesSegmentTopic``; what it
-does: ``core.functions.ses_segment_topic``.
+and ``ListBusy`` are retried by the state machine.
 
 Configuration: ``core.function_config.SesSegmentTopic``; what it does: ``core.functions.ses_segment_topic``.
 """

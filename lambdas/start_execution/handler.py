@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contextual_targeting.core.executions import execution_name
 from contextual_targeting.core.function_config import StartExecution, client
+
+if TYPE_CHECKING:  # typing only: the function runs without the Powertools layer
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
 
 
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
     config, name = StartExecution.from_env(), execution_name(event)
     sfn = client("stepfunctions", max_attempts=5)
     try:

@@ -51,6 +51,44 @@ data "aws_iam_policy_document" "prepare" {
   }
 }
 
+# ------------------------------------------------------------------------------------------------ release function
+data "aws_iam_policy_document" "release" {
+  # Read the lock to see who holds it; delete it only when this execution does.
+  statement {
+    sid       = "SegmentLock"
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = [local.locks_objects]
+  }
+
+  # Without ListBucket a lock that is already gone answers 403 instead of 404 (NoSuchKey).
+  statement {
+    sid       = "ListLocks"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.connect_prefix}locks/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ profiles function
 data "aws_iam_policy_document" "profiles" {
   statement {
@@ -132,6 +170,7 @@ data "aws_iam_policy_document" "state_machine" {
     actions = ["lambda:InvokeFunction"]
     resources = [
       local.prepare_arn, "${local.prepare_arn}:*",
+      local.release_arn, "${local.release_arn}:*",
       local.profiles_arn, "${local.profiles_arn}:*",
       local.upload_arn, "${local.upload_arn}:*",
     ]

@@ -16,6 +16,7 @@ locals {
 
   state_machine_name = "${var.name_prefix}-connect-destination"
   prepare_name       = "${var.name_prefix}-connect-segment-prepare"
+  release_name       = "${var.name_prefix}-connect-segment-release"
   profiles_name      = "${var.name_prefix}-connect-segment-profiles"
   upload_name        = "${var.name_prefix}-connect-segment-upload"
   # "" when no domain is named and none is created: the ARNs, environment and ASL below still render, and the plan
@@ -27,6 +28,7 @@ locals {
   # without a dependency cycle.
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
   prepare_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.prepare_name}"
+  release_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.release_name}"
   profiles_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.profiles_name}"
   upload_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.upload_name}"
   # Customer Profiles resources: the domain and what lives under it (segment definitions, upload jobs).
@@ -52,6 +54,7 @@ locals {
 
   asl_vars = {
     prepare_function_arn   = module.prepare.function_arn
+    release_function_arn   = module.release.function_arn
     profiles_function_arn  = module.profiles.function_arn
     upload_function_arn    = module.upload.function_arn
     notification_topic_arn = var.notification_topic_arn
@@ -90,10 +93,9 @@ module "prepare" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "connect-segment-prepare"
+  function             = "connect_segment_prepare"
   description          = "Connect destination: lock the segment definition, choose the membership slot and version"
   role_description     = "Connect destination prepare function"
-  zip_name             = "connect_segment_prepare"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 60
@@ -108,15 +110,38 @@ module "prepare" {
   tags               = var.tags
 }
 
+module "release" {
+  source = "../lambda_function"
+
+  name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
+  function             = "connect_segment_release"
+  description          = "Connect destination: release the segment definition's lock if this execution holds it"
+  role_description     = "Connect destination release function"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 30
+  memory_size          = 128
+  environment = {
+    CONNECT_PREFIX               = var.connect_prefix
+    POWERTOOLS_SERVICE_NAME      = "connect-segment-release"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
+  }
+  policy_name        = "release"
+  policy_json        = data.aws_iam_policy_document.release.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
+}
+
 module "profiles" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "connect-segment-profiles"
+  function             = "connect_segment_profiles"
   description          = "Connect destination: join a segment export with the users dataset into profile upload CSVs"
   role_description     = "Connect destination profiles function"
-  zip_name             = "connect_segment_profiles"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 900
@@ -136,10 +161,9 @@ module "upload" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "connect-segment-upload"
+  function             = "connect_segment_upload"
   description          = "Connect destination: PUT one upload CSV to its Customer Profiles upload job's pre-signed URL"
   role_description     = "Connect destination upload function"
-  zip_name             = "connect_segment_upload"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 900

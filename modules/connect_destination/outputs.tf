@@ -19,9 +19,10 @@ output "domain_arn" {
 }
 
 output "function_names" {
-  description = "Names of the functions, by role (prepare, profiles, upload, start)."
+  description = "Names of the functions, by role (prepare, release, profiles, upload, start)."
   value = {
     prepare  = module.prepare.function_name
+    release  = module.release.function_name
     profiles = module.profiles.function_name
     upload   = module.upload.function_name
     start    = module.trigger.start_function_name
@@ -43,6 +44,7 @@ output "log_group_names" {
   value = {
     state_machine = module.state_machine.log_group_name
     prepare       = module.prepare.log_group_name
+    release       = module.release.log_group_name
     profiles      = module.profiles.log_group_name
     upload        = module.upload.log_group_name
     start         = module.trigger.start_log_group_name

@@ -74,12 +74,12 @@ variable "log_retention_days" {
 }
 
 variable "lambda_package_dir" {
-  description = "Directory of the `make build` zips (`connect_segment_prepare.zip`, `connect_segment_profiles.zip`, `connect_segment_upload.zip`, `start_execution.zip`)."
+  description = "Directory of the `make build` zips (`connect_segment_prepare.zip`, `connect_segment_release.zip`, `connect_segment_profiles.zip`, `connect_segment_upload.zip`, `start_execution.zip`)."
   type        = string
 }
 
 variable "powertools_layer_arn" {
-  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the prepare, profiles and upload functions (the zips do not bundle Powertools)."
+  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the prepare, release, profiles and upload functions (the zips do not bundle Powertools)."
   type        = string
 
   validation {

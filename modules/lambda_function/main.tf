@@ -3,15 +3,20 @@
 # the caller's environment, its log group with retention created before the first invocation, and a role only
 # Lambda acting for this account may assume. The role's inline policy is the caller's statements plus what every
 # function needs: writing to its own log group and X-Ray (`Resource = "*"`, docs/iam-wildcards.md).
-# Physical names: `<name_prefix>-<name>` (function and role), `/aws/lambda/<name_prefix>-<name>`.
+# Physical names derive from the one function key: `<name_prefix>-<function with dashes>` (function and role),
+# `/aws/lambda/<name_prefix>-<function with dashes>`, e.g. `split_segments` → `ct-split-segments`.
 
 data "aws_caller_identity" "current" {}
+
+locals {
+  name = "${var.name_prefix}-${replace(var.function, "_", "-")}"
+}
 
 # ------------------------------------------------------------------------------------------------ log group
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_158:Log groups use CloudWatch Logs' default encryption: the project key's policy does not grant the logs service, and the functions never log user data (keys, names and counts; validation reports name files, lines and fields, not user records).
   #checkov:skip=CKV_AWS_338:Retention is the deployment's log_retention_days (default 30), chosen by the operator; a year minimum would only add cost for operational logs.
-  name              = "/aws/lambda/${var.name_prefix}-${var.name}"
+  name              = "/aws/lambda/${local.name}"
   retention_in_days = var.log_retention_days
   tags              = var.tags
 }
@@ -23,14 +28,14 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_115:Concurrency is bounded by the workflow (one invocation per run, job, import or segment export; the Distributed Map's max_concurrency); reserving it would take capacity from the account pool.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile per deployment; the zips are reproducible builds checked in CI (make build, tests/lambdas/test_build.py).
   #checkov:skip=CKV_AWS_173:The environment holds bucket names, prefixes, ids, log settings and tunables, no secret; Lambda encrypts it at rest with the AWS managed key.
-  function_name    = "${var.name_prefix}-${var.name}"
+  function_name    = local.name
   description      = var.description
   role             = aws_iam_role.this.arn
   runtime          = "python3.13"
   architectures    = ["arm64"]
   handler          = "handler.lambda_handler"
-  filename         = "${var.lambda_package_dir}/${var.zip_name}.zip"
-  source_code_hash = filebase64sha256("${var.lambda_package_dir}/${var.zip_name}.zip")
+  filename         = "${var.lambda_package_dir}/${var.function}.zip"
+  source_code_hash = filebase64sha256("${var.lambda_package_dir}/${var.function}.zip")
   layers           = [var.powertools_layer_arn]
   timeout          = var.timeout
   memory_size      = var.memory_size
@@ -70,7 +75,7 @@ data "aws_iam_policy_document" "trust" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name_prefix}-${var.name}"
+  name               = local.name
   description        = var.role_description
   assume_role_policy = data.aws_iam_policy_document.trust.json
   tags               = var.tags
@@ -104,7 +109,7 @@ resource "aws_iam_role_policy" "this" {
 # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html). Step Functions retries or catches
 # most errors, so an alarm here can come with a workflow that still succeeded: look at the function's log group.
 resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${var.name_prefix}-${var.name}-errors"
+  alarm_name          = "${local.name}-errors"
   alarm_description   = "The function ${aws_lambda_function.this.function_name} raised an error: see its log group ${aws_cloudwatch_log_group.this.name}."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"

@@ -4,7 +4,7 @@ output "function_arn" {
 }
 
 output "function_name" {
-  description = "Name of the function (`<name_prefix>-<name>`)."
+  description = "Name of the function (`<name_prefix>-<function with dashes>`)."
   value       = aws_lambda_function.this.function_name
 }
 
@@ -19,7 +19,7 @@ output "role_name" {
 }
 
 output "log_group_name" {
-  description = "Log group of the function (`/aws/lambda/<name_prefix>-<name>`)."
+  description = "Log group of the function (`/aws/lambda/<name_prefix>-<function with dashes>`)."
   value       = aws_cloudwatch_log_group.this.name
 }
 
@@ -29,6 +29,6 @@ output "log_group_arn" {
 }
 
 output "alarm_names" {
-  description = "Names of the function's alarms (`<name_prefix>-<name>-errors`)."
+  description = "Names of the function's alarms (`<name_prefix>-<function with dashes>-errors`)."
   value       = [aws_cloudwatch_metric_alarm.errors.alarm_name]
 }

@@ -11,13 +11,13 @@ variable "name_prefix" {
   }
 }
 
-variable "name" {
-  description = "The function's part of the physical names: the function and its role are `<name_prefix>-<name>`, the log group `/aws/lambda/<name_prefix>-<name>` (e.g. `split-segments`)."
+variable "function" {
+  description = "The function key, its one name: the `lambdas/<function>` folder and the package `<lambda_package_dir>/<function>.zip`; the function and its role are `<name_prefix>-<function with dashes>`, the log group `/aws/lambda/<name_prefix>-<function with dashes>` (e.g. `split_segments` → `ct-split-segments`)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*[a-z0-9]$", var.name))
-    error_message = "name must be lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+    condition     = can(regex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", var.function))
+    error_message = "function must be a snake_case function key (the lambdas/<function> folder name), e.g. split_segments."
   }
 }
 
@@ -29,16 +29,6 @@ variable "description" {
 variable "role_description" {
   description = "Description of the function's role."
   type        = string
-}
-
-variable "zip_name" {
-  description = "The function key: the package is `<lambda_package_dir>/<zip_name>.zip` (e.g. `split_segments`)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9_]*$", var.zip_name))
-    error_message = "zip_name must be a snake_case function key (the lambdas/<function> folder name)."
-  }
 }
 
 variable "lambda_package_dir" {

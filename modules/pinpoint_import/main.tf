@@ -72,10 +72,9 @@ module "chunk" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "pinpoint-chunk-export"
+  function             = "pinpoint_chunk_export"
   description          = "Pinpoint import workflow: cut a segment export into chunk files and a manifest for the Distributed Map"
   role_description     = "Pinpoint chunk function: read segment exports, write chunks and a manifest under work/pinpoint/"
-  zip_name             = "pinpoint_chunk_export"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   # A 5M-user export streams into 100 chunks in well under the limit.
@@ -98,10 +97,9 @@ module "resolve" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "pinpoint-resolve-endpoints"
+  function             = "pinpoint_resolve_endpoints"
   description          = "Pinpoint import workflow: resolve one chunk of user ids to Pinpoint endpoint ids (GetUserEndpoints)"
   role_description     = "Pinpoint resolve function: GetUserEndpoints, write Pinpoint import parts"
-  zip_name             = "pinpoint_resolve_endpoints"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   # A chunk of chunk_size users at resolve_concurrency calls in flight; ResolveTimeout is raised 20 s before the limit.
@@ -124,10 +122,9 @@ module "ready" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "pinpoint-segment-ready"
+  function             = "pinpoint_segment_ready"
   description          = "Pinpoint import workflow: sum a resolution's chunk stats, write the segment's completion object last"
   role_description     = "Pinpoint ready function: read chunk stats, clean stale parts, write completion objects"
-  zip_name             = "pinpoint_segment_ready"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 300
@@ -148,10 +145,9 @@ module "prepare" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "pinpoint-import-prepare"
+  function             = "pinpoint_import_prepare"
   description          = "Pinpoint import workflow: decide what to import for an S3 object and find the segment with that name"
   role_description     = "Pinpoint import prepare function: read completion objects, list the app's segments"
-  zip_name             = "pinpoint_import_prepare"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 60

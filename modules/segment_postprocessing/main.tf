@@ -51,10 +51,9 @@ module "split" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "split-segments"
+  function             = "split_segments"
   description          = "Segment post-processing: stream batch segment job output into one export per segment"
   role_description     = "Segment post-processing split function: read job output, write exports and the line report"
-  zip_name             = "split_segments"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   # 10 segments x 5M users stream in well under a minute; the function raises SplitTimeout 30 s before the limit.
@@ -74,10 +73,9 @@ module "finalize" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "finalize-segments"
+  function             = "finalize_segments"
   description          = "Segment post-processing: job summary next to the exports, notification text"
   role_description     = "Segment post-processing finalize function: read the line report, write the job summary"
-  zip_name             = "finalize_segments"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 300

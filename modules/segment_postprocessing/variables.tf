@@ -89,7 +89,7 @@ variable "powertools_layer_arn" {
 }
 
 variable "lambda_package_dir" {
-  description = "Directory of the `make build` zips (`split_segments.zip`, `resolve_endpoints.zip`, `finalize_segments.zip`, `start_execution.zip`)."
+  description = "Directory of the `make build` zips (`split_segments.zip`, `finalize_segments.zip`, `start_execution.zip`)."
   type        = string
 }
 

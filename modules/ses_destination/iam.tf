@@ -115,12 +115,93 @@ data "aws_iam_policy_document" "contacts" {
   }
 }
 
+# ------------------------------------------------------------------------------------------------ commit function
+data "aws_iam_policy_document" "commit" {
+  # The part's leaver list and the membership snapshot, both under ses/topics/<topic>/: read, rewritten.
+  statement {
+    sid       = "RewriteTheSnapshot"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [local.topics_objects]
+  }
+
+  # Without ListBucket a part with no leaver list answers 403 instead of 404.
+  statement {
+    sid       = "ListTopics"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.ses_prefix}topics/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------------------------------------ release function
+data "aws_iam_policy_document" "release" {
+  # Read the lock to see who holds it; delete it only when this execution does.
+  statement {
+    sid       = "ContactListLock"
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = [local.locks_objects]
+  }
+
+  # Without ListBucket a lock that is already gone answers 403 instead of 404 (NoSuchKey).
+  statement {
+    sid       = "ListLocks"
+    actions   = ["s3:ListBucket"]
+    resources = [var.data_bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.ses_prefix}locks/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ state machine policy
 data "aws_iam_policy_document" "state_machine" {
   statement {
-    sid       = "InvokeFunctions"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [local.topic_arn, "${local.topic_arn}:*", local.contacts_arn, "${local.contacts_arn}:*"]
+    sid     = "InvokeFunctions"
+    actions = ["lambda:InvokeFunction"]
+    resources = [
+      local.topic_arn, "${local.topic_arn}:*",
+      local.contacts_arn, "${local.contacts_arn}:*",
+      local.commit_arn, "${local.commit_arn}:*",
+      local.release_arn, "${local.release_arn}:*",
+    ]
   }
 
   statement {

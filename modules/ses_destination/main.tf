@@ -16,6 +16,8 @@ locals {
   state_machine_name = "${var.name_prefix}-ses-destination"
   topic_name         = "${var.name_prefix}-ses-segment-topic"
   contacts_name      = "${var.name_prefix}-ses-segment-contacts"
+  commit_name        = "${var.name_prefix}-ses-segment-commit"
+  release_name       = "${var.name_prefix}-ses-segment-release"
   contact_list_name  = coalesce(var.contact_list_name, "${var.name_prefix}-segments")
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
@@ -23,6 +25,8 @@ locals {
   state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
   topic_arn         = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.topic_name}"
   contacts_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.contacts_name}"
+  commit_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.commit_name}"
+  release_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.release_name}"
   contact_list_arn  = "arn:${local.partition}:ses:${local.region}:${local.account}:contact-list/${local.contact_list_name}"
   import_jobs_arn   = "arn:${local.partition}:ses:${local.region}:${local.account}:import-job/*"
 
@@ -36,6 +40,8 @@ locals {
   asl_vars = {
     topic_function_arn     = module.topic.function_arn
     contacts_function_arn  = module.contacts.function_arn
+    commit_function_arn    = module.commit.function_arn
+    release_function_arn   = module.release.function_arn
     notification_topic_arn = var.notification_topic_arn
     poll_seconds           = tostring(var.poll_seconds)
     max_polls              = tostring(var.max_polls)
@@ -44,16 +50,15 @@ locals {
 
 # ------------------------------------------------------------------------------------------------ functions
 # Each function, its log group and role come from the shared Lambda function module; the function's own statements
-# (data.aws_iam_policy_document.topic / .contacts in iam.tf) go into the role's policy next to Logs and X-Ray.
+# (data.aws_iam_policy_document.<function> in iam.tf) go into the role's policy next to Logs and X-Ray.
 module "topic" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "ses-segment-topic"
+  function             = "ses_segment_topic"
   description          = "SES destination: ensure the contact list and the segment's topic (20-topic limit: replace the oldest of ours)"
   role_description     = "SES destination topic function"
-  zip_name             = "ses_segment_topic"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 60
@@ -79,10 +84,9 @@ module "contacts" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "ses-segment-contacts"
+  function             = "ses_segment_contacts"
   description          = "SES destination: join a segment export with the users dataset into SES contact-import CSVs"
   role_description     = "SES destination contacts function"
-  zip_name             = "ses_segment_contacts"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 900
@@ -98,6 +102,55 @@ module "contacts" {
   }
   policy_name        = "contacts"
   policy_json        = data.aws_iam_policy_document.contacts.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
+}
+
+module "commit" {
+  source = "../lambda_function"
+
+  name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
+  function             = "ses_segment_commit"
+  description          = "SES destination: after an import part completed, drop its leavers from the topic's membership snapshot"
+  role_description     = "SES destination commit function"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 900
+  memory_size          = 512 # one part's leavers as 64-bit hashes (5M ids: ~45 MB); the snapshot is streamed
+  environment = {
+    SES_PREFIX                   = var.ses_prefix
+    POWERTOOLS_SERVICE_NAME      = "ses-segment-commit"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
+  }
+  policy_name        = "commit"
+  policy_json        = data.aws_iam_policy_document.commit.json
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
+}
+
+module "release" {
+  source = "../lambda_function"
+
+  name_prefix          = var.name_prefix
+  alarm_topic_arn      = var.alarm_topic_arn
+  function             = "ses_segment_release"
+  description          = "SES destination: release the contact list's lock if this execution holds it"
+  role_description     = "SES destination release function"
+  lambda_package_dir   = var.lambda_package_dir
+  powertools_layer_arn = var.powertools_layer_arn
+  timeout              = 30
+  memory_size          = 128
+  environment = {
+    CONTACT_LIST_NAME            = local.contact_list_name
+    SES_PREFIX                   = var.ses_prefix
+    POWERTOOLS_SERVICE_NAME      = "ses-segment-release"
+    POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
+    POWERTOOLS_LOG_LEVEL         = "INFO"
+  }
+  policy_name        = "release"
+  policy_json        = data.aws_iam_policy_document.release.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }

@@ -19,10 +19,12 @@ output "ses_import_prefix" {
 }
 
 output "function_names" {
-  description = "Names of the functions, by role (topic, contacts, start)."
+  description = "Names of the functions, by role (topic, contacts, commit, release, start)."
   value = {
     topic    = module.topic.function_name
     contacts = module.contacts.function_name
+    commit   = module.commit.function_name
+    release  = module.release.function_name
     start    = module.trigger.start_function_name
   }
 }
@@ -42,6 +44,7 @@ output "log_group_names" {
   value = merge(
     { state_machine = module.state_machine.log_group_name },
     { topic = module.topic.log_group_name, contacts = module.contacts.log_group_name },
+    { commit = module.commit.log_group_name, release = module.release.log_group_name },
     { start = module.trigger.start_log_group_name },
   )
 }

@@ -74,12 +74,12 @@ variable "log_retention_days" {
 }
 
 variable "lambda_package_dir" {
-  description = "Directory of the `make build` zips (`ses_segment_topic.zip`, `ses_segment_contacts.zip`, `start_execution.zip`)."
+  description = "Directory of the `make build` zips (`ses_segment_topic.zip`, `ses_segment_contacts.zip`, `ses_segment_commit.zip`, `ses_segment_release.zip`, `start_execution.zip`)."
   type        = string
 }
 
 variable "powertools_layer_arn" {
-  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the topic and contacts functions (the zips do not bundle Powertools)."
+  description = "Powertools for AWS Lambda (Python) v3 layer for python3.13/arm64, attached to the topic, contacts, commit and release functions (the zips do not bundle Powertools)."
   type        = string
 
   validation {

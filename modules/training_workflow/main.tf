@@ -14,7 +14,7 @@ locals {
   account   = data.aws_caller_identity.current.account_id
 
   state_machine_name = "${var.name_prefix}-training"
-  validate_name      = "${var.name_prefix}-training-validate"
+  validate_name      = "${var.name_prefix}-validate-training-input"
   config_prefix      = "train/"
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
@@ -51,7 +51,7 @@ locals {
 
   validate_environment = merge(
     {
-      POWERTOOLS_SERVICE_NAME      = "training-validate"
+      POWERTOOLS_SERVICE_NAME      = "validate-training-input"
       POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
       POWERTOOLS_LOG_LEVEL         = "INFO"
     },
@@ -78,10 +78,9 @@ module "validate" {
 
   name_prefix          = var.name_prefix
   alarm_topic_arn      = var.alarm_topic_arn
-  name                 = "training-validate"
+  function             = "validate_training_input"
   description          = "Training workflow: validate the uploaded config, CSVs and batch queries; return the training plan"
   role_description     = "Training validate function: read configs, CSVs and batch queries"
-  zip_name             = "validate_training_input"
   lambda_package_dir   = var.lambda_package_dir
   powertools_layer_arn = var.powertools_layer_arn
   timeout              = 900

@@ -26,7 +26,7 @@ def _declared() -> dict[str, set[str]]:
     for combination in (dict(pinpoint=True, ses=True, connect=True), dict(pinpoint=False, ses=False, connect=False)):
         for spec in workflow_specs(Settings(name_prefix="px", **combination)):
             for function in spec.functions:
-                found.setdefault(function.zip_name, set()).update(function.env)
+                found.setdefault(function.function, set()).update(function.env)
     return found
 
 

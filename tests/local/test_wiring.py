@@ -7,7 +7,7 @@ template variables on the same bus, targets that are the module's start function
 A change on either side without the other fails here. A module's `module "…" { source = "../workflow_trigger" … }`
 call (the shared start function, rule and target) and its `module "…" { source = "../state_machine" … }` call (the
 state machine, its role and log group) and each `module "…" { source = "../lambda_function" … }` call (one workflow
-function with its zip, name and `environment` map, its role and log group) are read as the internal module's
+function with its key, zip and `environment` map, its role and log group) are read as the internal module's
 resources with the call's arguments put in place of its variables.
 """
 
@@ -77,6 +77,13 @@ def _instantiate(module: str, call: str, arguments: dict[str, str]) -> str:
 
     text = re.sub(r"\$\{var\.(\w+)\}", interpolated, text)
     text = re.sub(r"\bvar\.(\w+)\b", lambda m: arguments.get(m.group(1), "null"), text)
+    # its locals too, so that two calls of a module that names things in a local (`local.name`) cannot collide
+    for block in re.finditer(r"(?m)^locals\s*", text):
+        body = _body(text, block.end())
+        renamed = re.sub(r"(?m)^  (\w+)(\s*=)", rf"  {call}__\g<1>\g<2>", body)
+        text = text.replace(body, renamed)
+    for name in re.findall(rf"(?m)^  {call}__(\w+)\s*=", text):
+        text = re.sub(rf"\blocal\.{name}\b", f"local.{call}__{name}", text)
     for kind, label in re.findall(r'resource\s+"(\w+)"\s+"(\w+)"', text):
         text = re.sub(rf'(resource\s+"{kind}"\s+")({label})"', rf'\g<1>{call}__\g<2>"', text)
         text = re.sub(rf"\b{kind}\.{label}\b", f"{kind}.{call}__{label}", text)
@@ -175,7 +182,10 @@ def _resolve_name(expr: str, locals_: dict[str, str], prefix: str) -> str:
             value = inner.group(1)
         return _resolve_name(value, locals_, prefix)
     assert expr.startswith('"') and expr.endswith('"'), expr
-    return expr[1:-1].replace("${var.name_prefix}", prefix)
+    name = expr[1:-1].replace("${var.name_prefix}", prefix)
+    # replace("<literal>", "<old>", "<new>"), as modules/lambda_function derives a name from its function key
+    call = r'\$\{replace\("([^"]*)", "([^"]*)", "([^"]*)"\)\}'
+    return re.sub(call, lambda m: m.group(1).replace(m.group(2), m.group(3)), name)
 
 
 @pytest.mark.parametrize("key", sorted(SPECS))
@@ -185,15 +195,15 @@ def test_functions_match_the_module(key: str) -> None:
     locals_ = _locals(text)
     deployed = {}
     for body in _resources(text, "aws_lambda_function").values():
-        zip_name = re.search(r'filename\s*=\s*".*/(\w+)\.zip"', body)
-        assert zip_name, body
+        package = re.search(r'filename\s*=\s*".*/(\w+)\.zip"', body)
+        assert package, body
         name = re.search(r"(?m)^\s*function_name\s*=\s*(.+)$", body)
         assert name
-        deployed[_resolve_name(name.group(1), locals_, "px")] = (zip_name.group(1), _env_keys(body, locals_))
+        deployed[_resolve_name(name.group(1), locals_, "px")] = (package.group(1), _env_keys(body, locals_))
     assert {f.name for f in spec.functions} == set(deployed)
     for function in spec.functions:
-        zip_name, (always, possible) = deployed[function.name]
-        assert function.zip_name == zip_name
+        package, (always, possible) = deployed[function.name]
+        assert function.function == package
         assert always <= set(function.env) <= possible, function.name
 
 
@@ -239,8 +249,8 @@ def test_rules_and_targets_match(key: str) -> None:
         assert "input_path" not in target and "input_transformer" not in target and "input " not in target
         function_label = re.search(r"arn\s*=\s*aws_lambda_function\.(\w+)\.arn", target)
         assert function_label
-        zip_name = re.search(r'filename\s*=\s*".*/(\w+)\.zip"', functions[function_label.group(1)])
-        assert zip_name and zip_name.group(1) == rule.target
+        package = re.search(r'filename\s*=\s*".*/(\w+)\.zip"', functions[function_label.group(1)])
+        assert package and package.group(1) == rule.target
 
 
 def test_every_workflow_module_is_deployed_locally() -> None:

@@ -89,7 +89,10 @@ def _terraform_alarm_names(pinpoint: bool, ses: bool, connect: bool) -> set[str]
                 continue
             assert inner["alarm_topic_arn"] == "${var.alarm_topic_arn}", f"{source}: module {key}"
             assert call["alarm_topic_arn"] == "${module.events.alarm_topic_arn}", f"root: module {workflow}"
-            name = f"{PREFIX}-{_unquote(inner['name'])}"
+            if shared == "lambda_function":  # named from its function key: split_segments → <prefix>-split-segments
+                name = f"{PREFIX}-{_unquote(inner['function']).replace('_', '-')}"
+            else:
+                name = f"{PREFIX}-{_unquote(inner['name'])}"
             if shared == "state_machine":
                 names |= {f"{name}-executions-{kind}" for kind in ("failed", "timed-out", "aborted")}
             elif shared == "lambda_function":
@@ -117,7 +120,7 @@ def test_shared_modules_alarm_on_the_documented_metrics_to_the_alarm_topic() -> 
                 {"Errors"},
                 "FunctionName",
                 "${aws_lambda_function.this.function_name}",
-                "${var.name_prefix}-${var.name}-errors",
+                "${local.name}-errors",
             )
         },
         "workflow_trigger": {
@@ -170,7 +173,7 @@ def test_every_workflow_function_and_queue_has_its_alarms_in_every_destination_c
     for spec in workflow_specs(Settings(name_prefix=PREFIX, pinpoint=pinpoint, ses=ses, connect=connect)):
         expected |= {f"{spec.state_machine_name}-executions-{k}" for k in ("failed", "timed-out", "aborted")}
         for function in spec.functions:
-            if function.zip_name == "start_execution":  # the trigger: its function and its dead-letter queue
+            if function.function == "start_execution":  # the trigger: its function and its dead-letter queue
                 trigger = function.name.removesuffix("-start")
                 expected |= {f"{trigger}-start-errors", f"{trigger}-dlq-messages"}
             else:

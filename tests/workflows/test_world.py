@@ -20,7 +20,7 @@ def test_a_workflow_is_deployed_as_its_module_declares_it(world: World, key: str
     assert described["name"] == spec.state_machine_name
     assert json.loads(described["definition"]) == render_state_machine(spec.template, dict(spec.asl_vars))
     for function in spec.functions:
-        if function.zip_name != "start_execution":  # the rule's target, not a task of the state machine
+        if function.function != "start_execution":  # the rule's target, not a task of the state machine
             assert sfn_lambda._lookup(function.arn) is not None, function.name
         for name, value in function.env.items():
             others = {f.env[name] for f in spec.functions if name in f.env}

@@ -21,8 +21,8 @@ run "segments_go_to_the_existing_domain_of_the_connect_instance" {
   command = plan
 
   assert {
-    condition     = output.state_machine_name == "ct-test-connect-destination" && output.function_names == { prepare = "ct-test-connect-segment-prepare", profiles = "ct-test-connect-segment-profiles", upload = "ct-test-connect-segment-upload", start = "ct-test-connect-destination-start" }
-    error_message = "The state machine is <name_prefix>-connect-destination, the functions <name_prefix>-connect-segment-prepare/-profiles/-upload and <name_prefix>-connect-destination-start."
+    condition     = output.state_machine_name == "ct-test-connect-destination" && output.function_names == { prepare = "ct-test-connect-segment-prepare", release = "ct-test-connect-segment-release", profiles = "ct-test-connect-segment-profiles", upload = "ct-test-connect-segment-upload", start = "ct-test-connect-destination-start" }
+    error_message = "The state machine is <name_prefix>-connect-destination, the functions <name_prefix>-connect-segment-prepare/-release/-profiles/-upload and <name_prefix>-connect-destination-start."
   }
 
   assert {
@@ -63,7 +63,7 @@ run "the_policies_are_scoped_to_the_domain_the_bucket_prefixes_and_the_functions
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.profiles.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.release.json, data.aws_iam_policy_document.profiles.json] :
       alltrue([for s in jsondecode(doc).Statement : alltrue([for r in flatten([s.Resource]) : startswith(r, "${var.data_bucket_arn}/connect/")])
     if anytrue([for a in flatten([s.Action]) : contains(["s3:PutObject", "s3:DeleteObject"], a)])])])
     error_message = "The functions write and delete only under connect_prefix: the exports and the users dataset are never changed."
@@ -72,10 +72,10 @@ run "the_policies_are_scoped_to_the_domain_the_bucket_prefixes_and_the_functions
   assert {
     condition = (
       [for s in jsondecode(data.aws_iam_policy_document.state_machine.json).Statement : toset(flatten([s.Resource])) if try(s.Sid, "") == "InvokeFunctions"] ==
-      [toset(flatten([for f in ["prepare", "profiles", "upload"] : ["arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:ct-test-connect-segment-${f}", "arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:ct-test-connect-segment-${f}:*"]]))] &&
+      [toset(flatten([for f in ["prepare", "release", "profiles", "upload"] : ["arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:ct-test-connect-segment-${f}", "arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:ct-test-connect-segment-${f}:*"]]))] &&
       [for s in jsondecode(data.aws_iam_policy_document.state_machine.json).Statement : s.Resource if try(s.Sid, "") == "Notify"] == [var.notification_topic_arn]
     )
-    error_message = "The state machine invokes its three functions and publishes to the notification topic."
+    error_message = "The state machine invokes its four functions and publishes to the notification topic."
   }
 
   assert {

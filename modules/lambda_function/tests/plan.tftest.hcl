@@ -10,10 +10,9 @@ provider "aws" {
 
 variables {
   name_prefix          = "ct-test"
-  name                 = "split-segments"
+  function             = "split_segments"
   description          = "Split a batch segment job's output into one export per segment"
   role_description     = "Split function"
-  zip_name             = "split_segments"
   lambda_package_dir   = "../../build"
   powertools_layer_arn = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
   timeout              = 300
@@ -42,12 +41,12 @@ run "function_role_log_group_and_alarm_are_named_from_name_prefix" {
 
   assert {
     condition     = output.function_name == "ct-test-split-segments" && output.role_name == "ct-test-split-segments" && output.log_group_name == "/aws/lambda/ct-test-split-segments"
-    error_message = "The function and its role are <name_prefix>-<name>, the log group /aws/lambda/<name_prefix>-<name>."
+    error_message = "The function and its role are <name_prefix>-<function with dashes>, the log group /aws/lambda/<name_prefix>-<function with dashes>."
   }
 
   assert {
     condition     = output.alarm_names == ["ct-test-split-segments-errors"] && toset(aws_cloudwatch_metric_alarm.errors.alarm_actions) == toset(["arn:aws:sns:eu-west-1:123456789012:ct-test-alarms"])
-    error_message = "One errors alarm, <name_prefix>-<name>-errors, notifying alarm_topic_arn."
+    error_message = "One errors alarm, <name_prefix>-<function with dashes>-errors, notifying alarm_topic_arn."
   }
 
   assert {
@@ -57,7 +56,7 @@ run "function_role_log_group_and_alarm_are_named_from_name_prefix" {
       aws_lambda_function.this.layers == tolist(["arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"]) &&
       one(aws_lambda_function.this.tracing_config).mode == "Active"
     )
-    error_message = "python3.13 on arm64 from <lambda_package_dir>/<zip_name>.zip, the Powertools layer, X-Ray active."
+    error_message = "python3.13 on arm64 from <lambda_package_dir>/<function>.zip, the Powertools layer, X-Ray active."
   }
 
   assert {
@@ -91,12 +90,22 @@ run "out_of_range_timeout_and_memory_are_refused" {
   expect_failures = [var.timeout, var.memory_size]
 }
 
-run "a_zip_name_that_is_not_a_function_key_is_refused" {
+run "a_function_that_is_not_a_snake_case_key_is_refused" {
   command = plan
 
   variables {
-    zip_name = "split-segments.zip"
+    function = "split-segments"
   }
 
-  expect_failures = [var.zip_name]
+  expect_failures = [var.function]
+}
+
+run "a_zip_file_name_is_not_a_function_key" {
+  command = plan
+
+  variables {
+    function = "split_segments.zip"
+  }
+
+  expect_failures = [var.function]
 }

@@ -20,8 +20,8 @@ run "a_destination_named_from_name_prefix_with_its_own_contact_list" {
   command = plan
 
   assert {
-    condition     = output.state_machine_name == "ct-test-ses-destination" && output.function_names == { topic = "ct-test-ses-segment-topic", contacts = "ct-test-ses-segment-contacts", start = "ct-test-ses-destination-start" }
-    error_message = "The state machine is <name_prefix>-ses-destination, the functions <name_prefix>-ses-segment-topic/-contacts and <name_prefix>-ses-destination-start."
+    condition     = output.state_machine_name == "ct-test-ses-destination" && output.function_names == { topic = "ct-test-ses-segment-topic", contacts = "ct-test-ses-segment-contacts", commit = "ct-test-ses-segment-commit", release = "ct-test-ses-segment-release", start = "ct-test-ses-destination-start" }
+    error_message = "The state machine is <name_prefix>-ses-destination, the functions <name_prefix>-ses-segment-topic/-contacts/-commit/-release and <name_prefix>-ses-destination-start."
   }
 
   assert {
@@ -30,7 +30,7 @@ run "a_destination_named_from_name_prefix_with_its_own_contact_list" {
   }
 
   assert {
-    condition     = output.log_group_names == { state_machine = "/aws/vendedlogs/states/ct-test-ses-destination", topic = "/aws/lambda/ct-test-ses-segment-topic", contacts = "/aws/lambda/ct-test-ses-segment-contacts", start = "/aws/lambda/ct-test-ses-destination-start" }
+    condition     = output.log_group_names == { state_machine = "/aws/vendedlogs/states/ct-test-ses-destination", topic = "/aws/lambda/ct-test-ses-segment-topic", contacts = "/aws/lambda/ct-test-ses-segment-contacts", commit = "/aws/lambda/ct-test-ses-segment-commit", release = "/aws/lambda/ct-test-ses-segment-release", start = "/aws/lambda/ct-test-ses-destination-start" }
     error_message = "One log group per function and one for the state machine, by role."
   }
 
@@ -60,6 +60,17 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
   }
 
   assert {
+    condition = (
+      alltrue([for s in jsondecode(data.aws_iam_policy_document.commit.json).Statement :
+      alltrue([for r in flatten([s.Resource]) : r == "${var.data_bucket_arn}/ses/topics/*" || r == var.data_bucket_arn])]) &&
+      alltrue([for s in jsondecode(data.aws_iam_policy_document.release.json).Statement :
+      alltrue([for r in flatten([s.Resource]) : r == "${var.data_bucket_arn}/ses/locks/*" || r == var.data_bucket_arn])]) &&
+      !anytrue([for s in jsondecode(data.aws_iam_policy_document.release.json).Statement : contains(flatten([s.Action]), "s3:PutObject")])
+    )
+    error_message = "The commit function touches only the topics' snapshots and leaver lists; the release function only reads and deletes the list's lock."
+  }
+
+  assert {
     condition = alltrue([for s in jsondecode(data.aws_iam_policy_document.contacts.json).Statement :
       alltrue([for r in flatten([s.Resource]) : startswith(r, "${var.data_bucket_arn}/ses/")])
     if anytrue([for a in flatten([s.Action]) : contains(["s3:PutObject", "s3:DeleteObject"], a)])])
@@ -69,11 +80,11 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
   assert {
     condition = (
       [for s in jsondecode(data.aws_iam_policy_document.state_machine.json).Statement : toset(flatten([s.Resource])) if try(s.Sid, "") == "InvokeFunctions"] ==
-      [toset(flatten([for f in ["ct-test-ses-segment-topic", "ct-test-ses-segment-contacts"] : ["arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:${f}", "arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:${f}:*"]]))] &&
+      [toset(flatten([for f in ["ct-test-ses-segment-topic", "ct-test-ses-segment-contacts", "ct-test-ses-segment-commit", "ct-test-ses-segment-release"] : ["arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:${f}", "arn:aws:lambda:eu-west-1:${data.aws_caller_identity.current.account_id}:function:${f}:*"]]))] &&
       [for s in jsondecode(data.aws_iam_policy_document.state_machine.json).Statement : s.Resource if try(s.Sid, "") == "Notify"] == [var.notification_topic_arn] &&
       [for s in jsondecode(data.aws_iam_policy_document.state_machine.json).Statement : s.Action if s.Resource == "*"] == ["ses:CreateImportJob"]
     )
-    error_message = "The state machine invokes its two functions, publishes to the notification topic; \"*\" only for ses:CreateImportJob."
+    error_message = "The state machine invokes its four functions, publishes to the notification topic; \"*\" only for ses:CreateImportJob."
   }
 
   assert {

@@ -22,8 +22,8 @@ run "a_workflow_named_from_name_prefix_polling_within_its_timeouts" {
   command = plan
 
   assert {
-    condition     = output.state_machine_name == "ct-test-training" && output.validate_function_name == "ct-test-training-validate" && output.start_function_name == "ct-test-training-start" && aws_iam_role.personalize.name == "ct-test-personalize"
-    error_message = "State machine <name_prefix>-training, functions <name_prefix>-training-validate/-start, Personalize role <name_prefix>-personalize."
+    condition     = output.state_machine_name == "ct-test-training" && output.validate_function_name == "ct-test-validate-training-input" && output.start_function_name == "ct-test-training-start" && aws_iam_role.personalize.name == "ct-test-personalize"
+    error_message = "State machine <name_prefix>-training, functions <name_prefix>-validate-training-input and <name_prefix>-training-start, Personalize role <name_prefix>-personalize."
   }
 
   assert {

@@ -144,6 +144,19 @@ class SesSegmentContacts(FunctionConfig):
     max_contacts_per_import: int = setting("MAX_CONTACTS_PER_IMPORT", int)
 
 
+@dataclass(frozen=True)
+class SesSegmentCommit(FunctionConfig):
+    function: ClassVar[str] = "ses_segment_commit"
+    ses_prefix: str = setting("SES_PREFIX")
+
+
+@dataclass(frozen=True)
+class SesSegmentRelease(FunctionConfig):
+    function: ClassVar[str] = "ses_segment_release"
+    contact_list_name: str = setting("CONTACT_LIST_NAME")
+    ses_prefix: str = setting("SES_PREFIX")
+
+
 # ------------------------------------------------------------------------------------------------ Connect
 @dataclass(frozen=True)
 class ConnectSegmentPrepare(FunctionConfig):
@@ -154,6 +167,12 @@ class ConnectSegmentPrepare(FunctionConfig):
     export_prefix: str = setting("EXPORT_PREFIX")
     connect_prefix: str = setting("CONNECT_PREFIX")
     lock_ttl_seconds: int = setting("LOCK_TTL_SECONDS", int)
+
+
+@dataclass(frozen=True)
+class ConnectSegmentRelease(FunctionConfig):
+    function: ClassVar[str] = "connect_segment_release"
+    connect_prefix: str = setting("CONNECT_PREFIX")
 
 
 @dataclass(frozen=True)
@@ -198,7 +217,10 @@ CONFIGS: dict[str, type[FunctionConfig]] = {
         PinpointImportPrepare,
         SesSegmentTopic,
         SesSegmentContacts,
+        SesSegmentCommit,
+        SesSegmentRelease,
         ConnectSegmentPrepare,
+        ConnectSegmentRelease,
         ConnectSegmentProfiles,
         ConnectSegmentUpload,
         ValidateTrainingInput,

@@ -38,7 +38,12 @@ class Outcome:
 
 
 def run(
-    step: Step, config_type: type[FunctionConfig], event: dict[str, Any], context: Any, metrics: Any, logger: Any
+    step: Step,
+    config_type: type[FunctionConfig],
+    event: dict[str, Any],
+    context: LambdaContext | None,
+    metrics: Any,
+    logger: Any,
 ) -> Any:
     """Configuration from the environment → the step → metrics and one log line → the step's result."""
     from aws_lambda_powertools.metrics import MetricUnit
@@ -210,15 +215,6 @@ def pinpoint_import_prepare(
 def ses_segment_topic(event: dict[str, Any], config: cfg.SesSegmentTopic, context: LambdaContext) -> Outcome:
     from contextual_targeting.core import ses_contacts
 
-    if event.get("release"):
-        released = ses_contacts.release_list(
-            client("s3"),
-            event["bucket"],
-            event["owner"],
-            list_name=config.contact_list_name,
-            ses_prefix=config.ses_prefix,
-        )
-        return Outcome({"released": released}, {"LockReleases": int(released)}, "lock release", {"released": released})
     result = ses_contacts.prepare_topic(
         client("s3"),
         client("sesv2"),
@@ -245,10 +241,6 @@ def ses_segment_contacts(event: dict[str, Any], config: cfg.SesSegmentContacts, 
     from contextual_targeting.core import ses_contacts
 
     storage = S3Storage(client("s3"), event["bucket"])
-    if event.get("commit"):
-        committed = ses_contacts.commit_part(storage, config.ses_prefix, event["topic_name"], int(event["index"]))
-        log = {"topic": event["topic_name"], "index": event["index"], **committed}
-        return Outcome(committed, {"LeaversCommitted": committed["removed"]}, "part committed", log)
     export = ses_contacts.parse_export_key(event["export_key"], config.export_prefix)
     if export is None:
         raise ses_contacts.InputInvalid(f"{event['export_key']} is not a segment export")
@@ -277,6 +269,28 @@ def ses_segment_contacts(event: dict[str, Any], config: cfg.SesSegmentContacts, 
     return Outcome(result, counts, "contacts written", log)
 
 
+def ses_segment_commit(event: dict[str, Any], config: cfg.SesSegmentCommit, context: LambdaContext) -> Outcome:
+    from contextual_targeting.core import ses_contacts
+
+    storage = S3Storage(client("s3"), event["bucket"])
+    committed = ses_contacts.commit_part(storage, config.ses_prefix, event["topic_name"], int(event["index"]))
+    log = {"topic": event["topic_name"], "index": event["index"], **committed}
+    return Outcome(committed, {"LeaversCommitted": committed["removed"]}, "part committed", log)
+
+
+def ses_segment_release(event: dict[str, Any], config: cfg.SesSegmentRelease, context: LambdaContext) -> Outcome:
+    from contextual_targeting.core import ses_contacts
+
+    released = ses_contacts.release_list(
+        client("s3"), event["bucket"], event["owner"], list_name=config.contact_list_name, ses_prefix=config.ses_prefix
+    )
+    return _released(released)
+
+
+def _released(released: bool) -> Outcome:
+    return Outcome({"released": released}, {"LockReleases": int(released)}, "lock release", {"released": released})
+
+
 # ------------------------------------------------------------------------------------------------ Connect
 def connect_segment_prepare(
     event: dict[str, Any], config: cfg.ConnectSegmentPrepare, context: LambdaContext
@@ -284,11 +298,6 @@ def connect_segment_prepare(
     from contextual_targeting.core import connect_profiles, ses_contacts
 
     s3 = client("s3")
-    if event.get("release"):
-        released = connect_profiles.release(
-            s3, event["bucket"], config.connect_prefix, event["definition_name"], event["owner"]
-        )
-        return Outcome({"released": released}, {"LockReleases": int(released)}, "lock release", {"released": released})
     export = connect_profiles.parse_export_key(event["key"], config.export_prefix)
     if export is None:
         reason = f"{event['key']} is not a segment export (segments/<dg>/<job>/<segment>.csv)"
@@ -320,6 +329,18 @@ def connect_segment_prepare(
     }
     log = {k: result[k] for k in ("definition_name", "action", "slot", "token")}
     return Outcome(result, {"UnchangedSegments": int(prepared["action"] == "unchanged")}, "segment prepared", log)
+
+
+def connect_segment_release(
+    event: dict[str, Any], config: cfg.ConnectSegmentRelease, context: LambdaContext
+) -> Outcome:
+    from contextual_targeting.core import connect_profiles
+
+    return _released(
+        connect_profiles.release(
+            client("s3"), event["bucket"], config.connect_prefix, event["definition_name"], event["owner"]
+        )
+    )
 
 
 def connect_segment_profiles(

@@ -44,7 +44,7 @@ STATEMACHINES_DIR = REPO_ROOT / "statemachines"
 class FunctionSpec:
     """A Lambda function as its module deploys it."""
 
-    zip_name: str  # build/<zip_name>.zip
+    function: str  # the function key: lambdas/<function>, build/<function>.zip
     name: str  # physical function name
     env: Mapping[str, str]
 
@@ -127,6 +127,17 @@ def _role(name: str) -> str:
     return f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}"
 
 
+def _function(prefix: str, function: str, service: str, env: Mapping[str, str]) -> FunctionSpec:
+    """A workflow function as modules/lambda_function deploys it: ``<name_prefix>-<function with dashes>``, with
+    the Powertools settings every module sets next to the function's own environment."""
+    powertools = {
+        "POWERTOOLS_SERVICE_NAME": service,
+        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{prefix}",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    return FunctionSpec(function, f"{prefix}-{function.replace('_', '-')}", {**env, **powertools})
+
+
 def _starter(prefix: str, workflow_name: str, state_machine_arn: str) -> FunctionSpec:
     return FunctionSpec("start_execution", f"{prefix}-{workflow_name}-start", {"STATE_MACHINE_ARN": state_machine_arn})
 
@@ -144,54 +155,44 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
     sm_name = f"{p}-segment-import"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-    powertools = {
-        "POWERTOOLS_SERVICE_NAME": "pinpoint-import",
-        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }
     work_prefix = "work/pinpoint/"
-    chunk = FunctionSpec(
+    chunk = _function(
+        p,
         "pinpoint_chunk_export",
-        f"{p}-pinpoint-chunk-export",
+        "pinpoint-import",
         {
-            **powertools,
             "EXPORT_PREFIX": "segments/",
             "IMPORT_PREFIX": settings.segment_import_prefix,
             "WORK_PREFIX": work_prefix,
             "CHUNK_SIZE": str(settings.chunk_size),
         },
     )
-    resolve = FunctionSpec(
+    resolve = _function(
+        p,
         "pinpoint_resolve_endpoints",
-        f"{p}-pinpoint-resolve-endpoints",
+        "pinpoint-import",
         {
-            **powertools,
             "SEGMENT_BUCKET": settings.segment_bucket,
             "PINPOINT_APPLICATION_ID": settings.application_id,
             "CHANNEL_TYPE": settings.channel_types,
             "CONCURRENCY": "4",
         },
     )
-    ready = FunctionSpec(
+    ready = _function(
+        p,
         "pinpoint_segment_ready",
-        f"{p}-pinpoint-segment-ready",
+        "pinpoint-import",
         {
-            **powertools,
             "SEGMENT_BUCKET": settings.segment_bucket,
             "IMPORT_PREFIX": settings.segment_import_prefix,
             "WORK_PREFIX": work_prefix,
         },
     )
-    prepare = FunctionSpec(
+    prepare = _function(
+        p,
         "pinpoint_import_prepare",
-        f"{p}-pinpoint-import-prepare",
-        {
-            "APPLICATION_ID": settings.application_id,
-            "IMPORT_PREFIX": settings.segment_import_prefix,
-            "POWERTOOLS_SERVICE_NAME": "pinpoint-import-prepare",
-            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-        },
+        "pinpoint-import-prepare",
+        {"APPLICATION_ID": settings.application_id, "IMPORT_PREFIX": settings.segment_import_prefix},
     )
     start = _starter(p, "pinpoint-import", sm_arn)
     return WorkflowSpec(
@@ -255,28 +256,15 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
         "EXPORT_PREFIX": "segments/",
         "TRAIN_PREFIX": "train/",
         "CONNECT_PREFIX": "connect/",
-        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
     }
-    prepare = FunctionSpec(
-        "connect_segment_prepare",
-        f"{p}-connect-segment-prepare",
-        {**common, "LOCK_TTL_SECONDS": "43200", "POWERTOOLS_SERVICE_NAME": "connect-segment-prepare"},
+    prepare = _function(
+        p, "connect_segment_prepare", "connect-segment-prepare", {**common, "LOCK_TTL_SECONDS": "43200"}
     )
-    profiles = FunctionSpec(
-        "connect_segment_profiles",
-        f"{p}-connect-segment-profiles",
-        {**common, "MAX_UPLOAD_BYTES": "1000000000", "POWERTOOLS_SERVICE_NAME": "connect-segment-profiles"},
+    profiles = _function(
+        p, "connect_segment_profiles", "connect-segment-profiles", {**common, "MAX_UPLOAD_BYTES": "1000000000"}
     )
-    upload = FunctionSpec(
-        "connect_segment_upload",
-        f"{p}-connect-segment-upload",
-        {
-            "POWERTOOLS_SERVICE_NAME": "connect-segment-upload",
-            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-        },
-    )
+    release = _function(p, "connect_segment_release", "connect-segment-release", {"CONNECT_PREFIX": "connect/"})
+    upload = _function(p, "connect_segment_upload", "connect-segment-upload", {})
     start = _starter(p, "connect-destination", sm_arn)
     return WorkflowSpec(
         key="connect_destination",
@@ -285,6 +273,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
         state_machine_name=sm_name,
         asl_vars={
             "prepare_function_arn": prepare.arn,
+            "release_function_arn": release.arn,
             "profiles_function_arn": profiles.arn,
             "upload_function_arn": upload.arn,
             "notification_topic_arn": settings.topic_arn,
@@ -293,7 +282,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
             "max_polls": str(settings.max_polls),
             "data_expiry_days": "365",
         },
-        functions=(prepare, profiles, upload, start),
+        functions=(prepare, release, profiles, upload, start),
         rules=(
             RuleSpec(
                 name=f"{p}-connect-destination",
@@ -310,32 +299,35 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
     sm_name = f"{p}-ses-destination"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-    topic = FunctionSpec(
+    topic = _function(
+        p,
         "ses_segment_topic",
-        f"{p}-ses-segment-topic",
+        "ses-segment-topic",
         {
             "CONTACT_LIST_NAME": settings.contact_list_name,
             "CREATE_CONTACT_LIST": "true",
             "LOCK_TTL_SECONDS": "43200",
             "EXPORT_PREFIX": "segments/",
             "SES_PREFIX": "ses/",
-            "POWERTOOLS_SERVICE_NAME": "ses-segment-topic",
-            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
         },
     )
-    contacts = FunctionSpec(
+    contacts = _function(
+        p,
         "ses_segment_contacts",
-        f"{p}-ses-segment-contacts",
+        "ses-segment-contacts",
         {
             "TRAIN_PREFIX": "train/",
             "MAX_CONTACTS_PER_IMPORT": "1000000",
             "EXPORT_PREFIX": "segments/",
             "SES_PREFIX": "ses/",
-            "POWERTOOLS_SERVICE_NAME": "ses-segment-contacts",
-            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
         },
+    )
+    commit = _function(p, "ses_segment_commit", "ses-segment-commit", {"SES_PREFIX": "ses/"})
+    release = _function(
+        p,
+        "ses_segment_release",
+        "ses-segment-release",
+        {"CONTACT_LIST_NAME": settings.contact_list_name, "SES_PREFIX": "ses/"},
     )
     start = _starter(p, "ses-destination", sm_arn)
     return WorkflowSpec(
@@ -346,11 +338,13 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
         asl_vars={
             "topic_function_arn": topic.arn,
             "contacts_function_arn": contacts.arn,
+            "commit_function_arn": commit.arn,
+            "release_function_arn": release.arn,
             "notification_topic_arn": settings.topic_arn,
             "poll_seconds": str(settings.poll_seconds),
             "max_polls": str(settings.max_polls),
         },
-        functions=(topic, contacts, start),
+        functions=(topic, contacts, commit, release, start),
         rules=(
             RuleSpec(
                 name=f"{p}-ses-destination",
@@ -367,15 +361,7 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
     p = settings.name_prefix
     sm_name = f"{p}-training"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-    validate = FunctionSpec(
-        "validate_training_input",
-        f"{p}-training-validate",
-        {
-            "POWERTOOLS_SERVICE_NAME": "training-validate",
-            "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-            "POWERTOOLS_LOG_LEVEL": "INFO",
-        },
-    )
+    validate = _function(p, "validate_training_input", "validate-training-input", {})
     start = _starter(p, "training", sm_arn)
     polls = {"poll_seconds": str(settings.poll_seconds), "max_polls": str(settings.max_polls)}
     asl_vars = {
@@ -413,17 +399,11 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
 
 def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
-    powertools = {
-        "POWERTOOLS_SERVICE_NAME": "segment-postprocessing",
-        "POWERTOOLS_METRICS_NAMESPACE": f"ContextualTargeting/{p}",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }
     sm_name = f"{p}-segment-postprocessing"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-    split = FunctionSpec("split_segments", f"{p}-split-segments", {**powertools, "DATA_BUCKET": settings.data_bucket})
-    finalize = FunctionSpec(
-        "finalize_segments", f"{p}-finalize-segments", {**powertools, "DATA_BUCKET": settings.data_bucket}
-    )
+    data = {"DATA_BUCKET": settings.data_bucket}
+    split = _function(p, "split_segments", "segment-postprocessing", data)
+    finalize = _function(p, "finalize_segments", "segment-postprocessing", data)
     start = _starter(p, "segment-postprocessing", sm_arn)
     return WorkflowSpec(
         key="segment_postprocessing",
@@ -809,7 +789,7 @@ class LocalDeployment:
     def _load_function(self, function: FunctionSpec) -> None:
         from contextual_targeting.local.lambda_loader import load_handler
 
-        zip_path = self.settings.build_dir / f"{function.zip_name}.zip"
+        zip_path = self.settings.build_dir / f"{function.function}.zip"
         env = dict(function.env)
         env.setdefault("POWERTOOLS_SERVICE_NAME", function.name)
         env.setdefault("AWS_LAMBDA_FUNCTION_NAME", function.name)
@@ -907,7 +887,7 @@ class LocalDeployment:
         if bus:
             kwargs["EventBusName"] = bus
         self.events.put_rule(**kwargs)
-        target = next(f for f in spec.functions if f.zip_name == rule.target)
+        target = next(f for f in spec.functions if f.function == rule.target)
         targets: dict[str, Any] = {"Rule": rule.name, "Targets": [{"Id": "start", "Arn": target.arn}]}
         if bus:
             targets["EventBusName"] = bus
