@@ -215,7 +215,8 @@ def test_a_users_dataset_without_a_mapped_column_fails_with_a_clear_message(work
     assert workflow.export("genres-action--job-1", ids(0))["status"] == "FAILED"
     ((_, message),) = workflow.notifications()
     assert message["error"] == "InputInvalid"
-    assert "users.csv line 1: no column E_MAIL, AGE" in message["cause"]
+    # the mapping as Terraform's jsonencode() passes it: keys sorted
+    assert "users.csv line 1: no column AGE, E_MAIL" in message["cause"]
     assert workflow.cp.segment_definitions(DOMAIN) == {}
 
 

@@ -251,7 +251,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
     common = {
         "DOMAIN_NAME": settings.profiles_domain,
-        "FIELD_MAPPING": json.dumps(DEFAULT_FIELD_MAPPING, separators=(",", ":")),  # as jsonencode() writes it
+        "FIELD_MAPPING": json.dumps(DEFAULT_FIELD_MAPPING, separators=(",", ":"), sort_keys=True),  # as jsonencode()
         "USER_ID_FIELD": "AccountNumber",
         "EXPORT_PREFIX": "segments/",
         "TRAIN_PREFIX": "train/",
