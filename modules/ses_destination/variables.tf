@@ -63,7 +63,7 @@ variable "kms_key_arn" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the log groups this module creates (three functions, the state machine)."
+  description = "Retention of the log groups this module creates (its functions, the start function, the state machine)."
   type        = number
   default     = 30
 

@@ -318,8 +318,9 @@ class _FakeCloud:
     def __init__(self) -> None:
         self.pinpoint = _FakePinpoint()
 
-    def current_state(self, arn: str) -> str:
-        return "GetImportJob"
+    def entered_tasks(self, arn: str, after: int = 0) -> tuple[list[str], int]:
+        entered = ["GetImportJob", "GetImportJob"]  # a poll loop enters its task again: printed once
+        return entered[after:], len(entered)
 
 
 def _execution(status: str) -> object:

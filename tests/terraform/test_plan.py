@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import tftest
 
+from contextual_targeting.core import endpoints, pinpoint_segments
 from contextual_targeting.local import runtime
 from contextual_targeting.tfcheck import Finding, iam
 from contextual_targeting.tfcheck.tools import find_validate_terraform
 from contextual_targeting.tfprovider import mirror
-from contextual_targeting.tfprovider.plan import Planner, Run, combinations, destinations, runs
+from contextual_targeting.tfprovider.plan import DESTINATION_INPUTS, Planner, Run, combinations, destinations, runs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "iam_policy_document"
@@ -175,13 +176,15 @@ def test_tags_reach_every_taggable_resource(planner: Planner, name: str) -> None
         assert tags_all["Project"] == "contextual-targeting" and tags_all["NamePrefix"] == PREFIX, rc["address"]
 
 
-# What the local runtime sets on purpose to other values than a deployment's defaults (runtime.Settings): smaller
-# chunks and fewer resolution threads so the sample exercises them, and a domain it creates where the plan names one.
+# What the local runtime sets on purpose to other values than a deployment's (runtime.Settings): smaller chunks and
+# fewer resolution threads so the sample exercises them, and a domain it creates where the plan names one. The
+# plan's value is then the one the CLI and the core functions default to.
 LOCAL_TUNABLES = {
-    ("pinpoint_chunk_export", "CHUNK_SIZE"),
-    ("pinpoint_resolve_endpoints", "CONCURRENCY"),
-    ("connect_segment_prepare", "DOMAIN_NAME"),
-    ("connect_segment_profiles", "DOMAIN_NAME"),
+    ("pinpoint_chunk_export", "CHUNK_SIZE"): str(pinpoint_segments.DEFAULT_CHUNK_SIZE),
+    ("pinpoint_resolve_endpoints", "CONCURRENCY"): str(endpoints.DEFAULT_CONCURRENCY),
+    ("pinpoint_resolve_endpoints", "CHANNEL_TYPE"): endpoints.DEFAULT_CHANNEL,
+    ("connect_segment_prepare", "DOMAIN_NAME"): DESTINATION_INPUTS["connect"]["customer_profiles_domain_name"],
+    ("connect_segment_profiles", "DOMAIN_NAME"): DESTINATION_INPUTS["connect"]["customer_profiles_domain_name"],
 }
 
 
@@ -210,6 +213,7 @@ def test_the_local_runtime_deploys_the_planned_functions_with_the_planned_enviro
         assert set(function.env) == set(known) | pending, name
         for variable, value in known.items():
             if (function.function, variable) in LOCAL_TUNABLES:
+                assert value == LOCAL_TUNABLES[function.function, variable], f"{name}: {variable}"
                 continue
             # the local runtime's ARNs name its own region
             assert function.env[variable].replace(runtime.REGION, region) == value, f"{name}: {variable}"

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from contextual_targeting.core import ses_contacts
+from contextual_targeting.core import layout, ses_contacts
 from contextual_targeting.core.ses_contacts import CompactIdSet, ExportObject, parse_export_key
 from contextual_targeting.core.storage import Storage
 from contextual_targeting.core.text_errors import not_utf8
@@ -398,8 +398,8 @@ def build_profiles(
     mapping: FieldMapping,
     token: str,
     *,
-    prefix: str = "connect/",
-    train_prefix: str = "train/",
+    prefix: str = layout.CONNECT_PREFIX,
+    train_prefix: str = layout.TRAIN_PREFIX,
     max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> dict[str, Any]:
     """Write the upload parts of one segment version; returns ``{"parts", "part_count", "counts"}``."""

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from contextual_targeting.core import layout
 from contextual_targeting.core.endpoints import read_user_ids, resolve_ids
 from contextual_targeting.core.segments import encode_csv_rows
 from contextual_targeting.core.ses_contacts import parse_export_key
 from contextual_targeting.core.storage import Storage, WritableObject
 
 DEFAULT_CHUNK_SIZE = 50_000
-DEFAULT_WORK_PREFIX = "work/pinpoint/"
+DEFAULT_WORK_PREFIX = layout.PINPOINT_WORK_PREFIX
 # Export metadata (core.segments.export_metadata) carried into the completion object.
 _IDENTITY_METADATA = {
     "segment-identity-sha256": "sha256",
@@ -54,7 +55,7 @@ class Resolution:
     segment: str
     execution: str
     chunk_bucket: str = ""  # recorded in the manifest items (the resolve function reads chunks from it)
-    import_prefix: str = "pinpoint/"
+    import_prefix: str = layout.PINPOINT_IMPORT_PREFIX
     work_prefix: str = DEFAULT_WORK_PREFIX
 
     @property
@@ -94,8 +95,8 @@ def chunk_export(
     *,
     execution: str,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    import_prefix: str = "pinpoint/",
-    export_prefix: str = "segments/",
+    import_prefix: str = layout.PINPOINT_IMPORT_PREFIX,
+    export_prefix: str = layout.EXPORT_PREFIX,
     work_prefix: str = DEFAULT_WORK_PREFIX,
     identity: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -236,7 +237,7 @@ def mark_ready(
     import_storage: Storage,
     resolution: Mapping[str, Any],
     execution: str,
-    import_prefix: str = "pinpoint/",
+    import_prefix: str = layout.PINPOINT_IMPORT_PREFIX,
     work_prefix: str = DEFAULT_WORK_PREFIX,
 ) -> dict[str, Any]:
     """After every chunk is resolved: sum the stats, remove parts an earlier run left, write the completion object.

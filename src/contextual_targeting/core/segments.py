@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from contextual_targeting.core import batch_output, notifications
+from contextual_targeting.core import batch_output, layout, notifications
 from contextual_targeting.core.batch_output import EMPTY, OK, LineResult
 from contextual_targeting.core.naming import JobContext, SegmentIdentity, SegmentNamer, job_context
 from contextual_targeting.core.storage import S3Storage, Storage, WritableObject
@@ -91,7 +91,7 @@ class SplitConfig:
     job_arn: str = ""
     solution: str = ""  # identity parts (naming.JobContext); "" / job name for a job outside the layout
     job_entry: str = ""
-    export_prefix: str = "segments/"
+    export_prefix: str = layout.EXPORT_PREFIX
     work_prefix: str = "work/"
 
     @property

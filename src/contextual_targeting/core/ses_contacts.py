@@ -44,6 +44,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from contextual_targeting.core import layout
 from contextual_targeting.core.segments import encode_csv_rows
 from contextual_targeting.core.storage import Storage
 from contextual_targeting.core.text_errors import not_utf8
@@ -91,7 +92,7 @@ class ExportObject:
     key: str
 
 
-def parse_export_key(key: str, prefix: str = "segments/") -> ExportObject | None:
+def parse_export_key(key: str, prefix: str = layout.EXPORT_PREFIX) -> ExportObject | None:
     """``segments/<dataset group>/<job>/<segment>.csv`` → its parts; anything else (the summary) → None."""
     if not key.startswith(prefix) or not key.endswith(".csv"):
         return None
@@ -271,8 +272,8 @@ def prepare_topic(
     *,
     list_name: str,
     create_list: bool,
-    export_prefix: str = "segments/",
-    ses_prefix: str = "ses/",
+    export_prefix: str = layout.EXPORT_PREFIX,
+    ses_prefix: str = layout.SES_PREFIX,
     lock_ttl_seconds: int = 43200,
 ) -> dict[str, Any]:
     """The ``ses_segment_topic`` step for the object ``bucket``/``key`` that started execution ``owner``.
@@ -302,7 +303,7 @@ def prepare_topic(
     }
 
 
-def release_list(s3: Any, bucket: str, owner: str, *, list_name: str, ses_prefix: str = "ses/") -> bool:
+def release_list(s3: Any, bucket: str, owner: str, *, list_name: str, ses_prefix: str = layout.SES_PREFIX) -> bool:
     """Release the contact list's lock if execution ``owner`` holds it; True when it did."""
     return release_lock(s3, bucket, lock_key(ses_prefix, list_name), owner)
 
@@ -572,8 +573,8 @@ def build_contacts(
     topic: str,
     other_topics: Iterable[str] = (),
     *,
-    ses_prefix: str = "ses/",
-    train_prefix: str = "train/",
+    ses_prefix: str = layout.SES_PREFIX,
+    train_prefix: str = layout.TRAIN_PREFIX,
     max_rows: int = MAX_IMPORT_ROWS,
     state: ListState | None = None,
 ) -> ContactsResult:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from contextual_targeting.core import layout
 from contextual_targeting.local.output import OutputFolder, OutputRefused
 from contextual_targeting.local.runtime import DeliveryError, Execution, LocalDeployment, Settings, starts_training
 
@@ -67,9 +68,9 @@ class DemoResult:
 
 
 class Progress:
-    """Progress of the run: an execution's states as it enters them and every Personalize resource's status as it
-    changes, as lines; the Pinpoint import running now (part done/total, endpoints processed, per second) as a tqdm
-    bar on a terminal, else as a line every ``every`` seconds. ``quiet``: nothing."""
+    """Progress of the run, as lines: each Task state of an execution the first time it enters it, its final status,
+    every Personalize resource's status as it changes; the Pinpoint import running now (part done/total, endpoints
+    processed, per second) as a tqdm bar on a terminal, else as a line every ``every`` seconds. ``quiet``: nothing."""
 
     def __init__(
         self, cloud: LocalDeployment, stream: TextIO, started: float, *, quiet: bool = False, every: float = 5.0
@@ -83,7 +84,9 @@ class Progress:
         self.every = every
         self.tty = is_terminal(stream)
         self.bars: dict[str, Any] = {}  # segment name -> tqdm bar of its running import (terminal only)
-        self.last: dict[str, str] = {}
+        self.last: dict[str, str] = {}  # execution → its final status, Personalize resource → its status, as printed
+        self.seen_event: dict[str, int] = {}  # execution → id of the last history event read
+        self.entered: dict[str, set[str]] = {}  # execution → the Task states printed
         self.last_import_line = 0.0
 
     def _line(self, what: str, label: str) -> None:
@@ -101,16 +104,22 @@ class Progress:
         if self.quiet:
             return
         for execution in executions:
-            if execution.status == "RUNNING":
-                state = self.cloud.current_state(execution.arn)
-                if state == "-":
-                    continue
-                label = f"▸ {state}"
-            else:
-                label = execution.status
-            if self.last.get(execution.arn) != label:
-                self.last[execution.arn] = label
-                self._line(f"{execution.workflow} {execution.name[:38]}", label)
+            if execution.arn in self.last:  # ended, and said so
+                continue
+            what = f"{execution.workflow} {execution.name[:38]}"
+            # every Task state the first time the execution enters it (a poll loop or a Map's items print once),
+            # however quickly it passed between two calls
+            tasks, self.seen_event[execution.arn] = self.cloud.entered_tasks(
+                execution.arn, self.seen_event.get(execution.arn, 0)
+            )
+            entered = self.entered.setdefault(execution.arn, set())
+            for task in tasks:
+                if task not in entered:
+                    entered.add(task)
+                    self._line(what, f"▸ {task}")
+            if execution.status != "RUNNING":
+                self.last[execution.arn] = execution.status
+                self._line(what, execution.status)
         personalize = self.cloud.personalize
         for arn, resource in list(personalize.resources.items()) if personalize is not None else []:
             status = resource.status
@@ -286,7 +295,7 @@ def _run(
         result.executions = executions
 
         # outputs: the exports, the batch segment job outputs (what `postprocess --job-output` reads), imports
-        _download(cloud, s.data_bucket, "segments/", out_dir)
+        _download(cloud, s.data_bucket, layout.EXPORT_PREFIX, out_dir)
         _download(cloud, s.data_bucket, "batch-output/", out_dir)
         if settings.pinpoint:
             _download(cloud, s.segment_bucket, f"{s.segment_import_prefix}segments/", out_dir)
@@ -330,7 +339,7 @@ def _run(
 
         if settings.ses:
             result.ses_topics = cloud.ses.topic_summary()
-            _download(cloud, s.data_bucket, "ses/", out_dir)
+            _download(cloud, s.data_bucket, layout.SES_PREFIX, out_dir)
 
         if settings.connect:
             result.connect_segments = _connect_segments(cloud)

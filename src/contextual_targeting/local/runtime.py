@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from contextual_targeting.asl import REPO_ROOT, render, render_text
+from contextual_targeting.core import layout
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -87,7 +88,7 @@ class Settings:
     ses: bool = False
     connect: bool = False
     build_dir: Path = REPO_ROOT / "build"
-    segment_import_prefix: str = "pinpoint/"
+    segment_import_prefix: str = layout.PINPOINT_IMPORT_PREFIX
     poll_seconds: int = 0  # Terraform passes production values; locally nothing needs to wait
     max_polls: int = 200
     max_concurrency: int = 4
@@ -155,13 +156,13 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
     sm_name = f"{p}-segment-import"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
-    work_prefix = "work/pinpoint/"
+    work_prefix = layout.PINPOINT_WORK_PREFIX
     chunk = _function(
         p,
         "pinpoint_chunk_export",
         "pinpoint-import",
         {
-            "EXPORT_PREFIX": "segments/",
+            "EXPORT_PREFIX": layout.EXPORT_PREFIX,
             "IMPORT_PREFIX": settings.segment_import_prefix,
             "WORK_PREFIX": work_prefix,
             "CHUNK_SIZE": str(settings.chunk_size),
@@ -222,7 +223,7 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
                 pattern_file=MODULES_DIR / "pinpoint_import" / "event_patterns" / "segment_import.json",
                 pattern_vars={
                     "data_bucket_name": settings.data_bucket,
-                    "export_prefix": "segments/",
+                    "export_prefix": layout.EXPORT_PREFIX,
                     "bucket_name": settings.segment_bucket,
                     "import_prefix": settings.segment_import_prefix,
                 },
@@ -253,9 +254,9 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
         "DOMAIN_NAME": settings.profiles_domain,
         "FIELD_MAPPING": json.dumps(DEFAULT_FIELD_MAPPING, separators=(",", ":"), sort_keys=True),  # as jsonencode()
         "USER_ID_FIELD": "AccountNumber",
-        "EXPORT_PREFIX": "segments/",
-        "TRAIN_PREFIX": "train/",
-        "CONNECT_PREFIX": "connect/",
+        "EXPORT_PREFIX": layout.EXPORT_PREFIX,
+        "TRAIN_PREFIX": layout.TRAIN_PREFIX,
+        "CONNECT_PREFIX": layout.CONNECT_PREFIX,
     }
     prepare = _function(
         p, "connect_segment_prepare", "connect-segment-prepare", {**common, "LOCK_TTL_SECONDS": "43200"}
@@ -263,7 +264,9 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
     profiles = _function(
         p, "connect_segment_profiles", "connect-segment-profiles", {**common, "MAX_UPLOAD_BYTES": "1000000000"}
     )
-    release = _function(p, "connect_segment_release", "connect-segment-release", {"CONNECT_PREFIX": "connect/"})
+    release = _function(
+        p, "connect_segment_release", "connect-segment-release", {"CONNECT_PREFIX": layout.CONNECT_PREFIX}
+    )
     upload = _function(p, "connect_segment_upload", "connect-segment-upload", {})
     start = _starter(p, "connect-destination", sm_arn)
     return WorkflowSpec(
@@ -288,7 +291,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
                 name=f"{p}-connect-destination",
                 bus="default",
                 pattern_file=MODULES_DIR / "connect_destination" / "event_patterns" / "segment_export.json",
-                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": "segments/"},
+                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": layout.EXPORT_PREFIX},
                 target="start_execution",
             ),
         ),
@@ -307,8 +310,8 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
             "CONTACT_LIST_NAME": settings.contact_list_name,
             "CREATE_CONTACT_LIST": "true",
             "LOCK_TTL_SECONDS": "43200",
-            "EXPORT_PREFIX": "segments/",
-            "SES_PREFIX": "ses/",
+            "EXPORT_PREFIX": layout.EXPORT_PREFIX,
+            "SES_PREFIX": layout.SES_PREFIX,
         },
     )
     contacts = _function(
@@ -316,18 +319,18 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
         "ses_segment_contacts",
         "ses-segment-contacts",
         {
-            "TRAIN_PREFIX": "train/",
+            "TRAIN_PREFIX": layout.TRAIN_PREFIX,
             "MAX_CONTACTS_PER_IMPORT": "1000000",
-            "EXPORT_PREFIX": "segments/",
-            "SES_PREFIX": "ses/",
+            "EXPORT_PREFIX": layout.EXPORT_PREFIX,
+            "SES_PREFIX": layout.SES_PREFIX,
         },
     )
-    commit = _function(p, "ses_segment_commit", "ses-segment-commit", {"SES_PREFIX": "ses/"})
+    commit = _function(p, "ses_segment_commit", "ses-segment-commit", {"SES_PREFIX": layout.SES_PREFIX})
     release = _function(
         p,
         "ses_segment_release",
         "ses-segment-release",
-        {"CONTACT_LIST_NAME": settings.contact_list_name, "SES_PREFIX": "ses/"},
+        {"CONTACT_LIST_NAME": settings.contact_list_name, "SES_PREFIX": layout.SES_PREFIX},
     )
     start = _starter(p, "ses-destination", sm_arn)
     return WorkflowSpec(
@@ -350,7 +353,7 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
                 name=f"{p}-ses-destination",
                 bus="default",
                 pattern_file=MODULES_DIR / "ses_destination" / "event_patterns" / "segment_export.json",
-                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": "segments/"},
+                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": layout.EXPORT_PREFIX},
                 target="start_execution",
             ),
         ),
@@ -389,7 +392,7 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
                     name=f"{p}-training",
                     bus="default",
                     pattern_file=MODULES_DIR / "training_workflow" / "event_patterns" / "training_config.json",
-                    pattern_vars={"bucket_name": settings.data_bucket, "config_prefix": "train/"},
+                    pattern_vars={"bucket_name": settings.data_bucket, "config_prefix": layout.TRAIN_PREFIX},
                     target="start_execution",
                 ),
             ),
@@ -986,22 +989,28 @@ class LocalDeployment:
                     )
         return sorted(found, key=lambda e: e.start)
 
-    def current_state(self, execution_arn: str) -> str:
-        """The state the execution entered last ("-" before its first), read from moto's interpreter in-process.
+    def entered_tasks(self, execution_arn: str, after: int = 0) -> tuple[list[str], int]:
+        """The Task states the execution entered after history event ``after`` (in order), and the last event's id.
 
-        ``GetExecutionHistory`` through the API copies and serializes the whole history on every call (moto
-        ignores ``maxResults``); polled a few times a second during a Map over hundreds of chunks, that took the
-        interpreter's own threads' time. Here only the tail of the live event list is read.
+        Read from moto's interpreter in-process: ``GetExecutionHistory`` through the API copies and serializes the
+        whole history on every call (moto ignores ``maxResults``); polled a few times a second during a Map over
+        hundreds of chunks, that took the interpreter's own threads' time. Here only the events not seen yet are read.
         """
         events = self._live_events(execution_arn)
         if events is None:
-            history = self.sfn.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=20)
-            events = list(reversed(history["events"]))
-        for event in reversed(events[-200:]):
-            details = event.get("stateEnteredEventDetails")
-            if details:
-                return str(details["name"])
-        return "-"
+            events = self.sfn.get_execution_history(executionArn=execution_arn)["events"]
+        fresh: list[dict[str, Any]] = []
+        for event in reversed(events):
+            if int(event.get("id", 0)) <= after:
+                break
+            fresh.append(event)
+        fresh.reverse()
+        names = [
+            str(e["stateEnteredEventDetails"]["name"])
+            for e in fresh
+            if e.get("type") == "TaskStateEntered" and e.get("stateEnteredEventDetails")
+        ]
+        return names, int(fresh[-1].get("id", after)) if fresh else after
 
     def _live_executions(self) -> list[Execution] | None:
         try:
@@ -1042,7 +1051,7 @@ class LocalDeployment:
                 for execution in machine.executions:
                     if execution.exec_arn == execution_arn:
                         env = execution.exec_worker.env if execution.exec_worker else None
-                        return env.event_manager._history_event_list[-200:] if env else []
+                        return env.event_manager._history_event_list if env else []  # appended to as it runs
         except (ImportError, AttributeError, KeyError):  # another moto version: fall back to the API
             return None
         return None
