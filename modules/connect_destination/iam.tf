@@ -3,7 +3,7 @@
 # are X-Ray and vended log delivery (added by the shared modules, listed in docs/iam-wildcards.md).
 
 # ------------------------------------------------------------------------------------------------ prepare function
-data "aws_iam_policy_document" "prepare" {
+data "aws_iam_policy_document" "connect_segment_prepare" {
   statement {
     sid       = "ReadExportHeader"
     actions   = ["s3:GetObject"]
@@ -52,7 +52,7 @@ data "aws_iam_policy_document" "prepare" {
 }
 
 # ------------------------------------------------------------------------------------------------ release function
-data "aws_iam_policy_document" "release" {
+data "aws_iam_policy_document" "connect_segment_release" {
   # Read the lock to see who holds it; delete it only when this execution does.
   statement {
     sid       = "SegmentLock"
@@ -90,7 +90,7 @@ data "aws_iam_policy_document" "release" {
 }
 
 # ------------------------------------------------------------------------------------------------ profiles function
-data "aws_iam_policy_document" "profiles" {
+data "aws_iam_policy_document" "connect_segment_profiles" {
   statement {
     sid       = "ReadExportsAndUsers"
     actions   = ["s3:GetObject"]
@@ -134,7 +134,7 @@ data "aws_iam_policy_document" "profiles" {
 }
 
 # ------------------------------------------------------------------------------------------------ upload function
-data "aws_iam_policy_document" "upload" {
+data "aws_iam_policy_document" "connect_segment_upload" {
   statement {
     sid       = "ReadUploadFiles"
     actions   = ["s3:GetObject"]
@@ -169,10 +169,10 @@ data "aws_iam_policy_document" "state_machine" {
     sid     = "InvokeFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = [
-      local.prepare_arn, "${local.prepare_arn}:*",
-      local.release_arn, "${local.release_arn}:*",
-      local.profiles_arn, "${local.profiles_arn}:*",
-      local.upload_arn, "${local.upload_arn}:*",
+      local.connect_segment_prepare_arn, "${local.connect_segment_prepare_arn}:*",
+      local.connect_segment_release_arn, "${local.connect_segment_release_arn}:*",
+      local.connect_segment_profiles_arn, "${local.connect_segment_profiles_arn}:*",
+      local.connect_segment_upload_arn, "${local.connect_segment_upload_arn}:*",
     ]
   }
 

@@ -14,11 +14,11 @@ locals {
   region    = data.aws_region.current.region
   account   = data.aws_caller_identity.current.account_id
 
-  state_machine_name = "${var.name_prefix}-connect-destination"
-  prepare_name       = "${var.name_prefix}-connect-segment-prepare"
-  release_name       = "${var.name_prefix}-connect-segment-release"
-  profiles_name      = "${var.name_prefix}-connect-segment-profiles"
-  upload_name        = "${var.name_prefix}-connect-segment-upload"
+  state_machine_name            = "${var.name_prefix}-connect-destination"
+  connect_segment_prepare_name  = "${var.name_prefix}-connect-segment-prepare"
+  connect_segment_release_name  = "${var.name_prefix}-connect-segment-release"
+  connect_segment_profiles_name = "${var.name_prefix}-connect-segment-profiles"
+  connect_segment_upload_name   = "${var.name_prefix}-connect-segment-upload"
   # "" when no domain is named and none is created: the ARNs, environment and ASL below still render, and the plan
   # fails with the precondition of terraform_data.domain_named alone, saying what to set (a null added Terraform's
   # "Invalid template interpolation value" on domain_arn next to it).
@@ -26,11 +26,11 @@ locals {
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
   # without a dependency cycle.
-  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
-  prepare_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.prepare_name}"
-  release_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.release_name}"
-  profiles_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.profiles_name}"
-  upload_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.upload_name}"
+  state_machine_arn            = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  connect_segment_prepare_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.connect_segment_prepare_name}"
+  connect_segment_release_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.connect_segment_release_name}"
+  connect_segment_profiles_arn = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.connect_segment_profiles_name}"
+  connect_segment_upload_arn   = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.connect_segment_upload_name}"
   # Customer Profiles resources: the domain and what lives under it (segment definitions, upload jobs).
   domain_arn       = "arn:${local.partition}:profile:${local.region}:${local.account}:domains/${local.domain_name}"
   domain_resources = [local.domain_arn, "${local.domain_arn}/*"]
@@ -53,15 +53,15 @@ locals {
   }
 
   asl_vars = {
-    prepare_function_arn   = module.prepare.function_arn
-    release_function_arn   = module.release.function_arn
-    profiles_function_arn  = module.profiles.function_arn
-    upload_function_arn    = module.upload.function_arn
-    notification_topic_arn = var.notification_topic_arn
-    domain_name            = local.domain_name
-    poll_seconds           = tostring(var.poll_seconds)
-    max_polls              = tostring(var.max_polls)
-    data_expiry_days       = tostring(var.data_expiry_days)
+    connect_segment_prepare_arn  = module.connect_segment_prepare.function_arn
+    connect_segment_release_arn  = module.connect_segment_release.function_arn
+    connect_segment_profiles_arn = module.connect_segment_profiles.function_arn
+    connect_segment_upload_arn   = module.connect_segment_upload.function_arn
+    notification_topic_arn       = var.notification_topic_arn
+    domain_name                  = local.domain_name
+    poll_seconds                 = tostring(var.poll_seconds)
+    max_polls                    = tostring(var.max_polls)
+    data_expiry_days             = tostring(var.data_expiry_days)
   }
 }
 
@@ -88,7 +88,7 @@ resource "terraform_data" "domain_named" {
 # ------------------------------------------------------------------------------------------------ functions
 # Each function, its log group and role come from the shared Lambda function module; the function's own statements
 # (iam.tf) go into the role's policy next to Logs and X-Ray.
-module "prepare" {
+module "connect_segment_prepare" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -104,13 +104,13 @@ module "prepare" {
     LOCK_TTL_SECONDS        = tostring(var.lock_ttl_seconds)
     POWERTOOLS_SERVICE_NAME = "connect-segment-prepare"
   })
-  policy_name        = "prepare"
-  policy_json        = data.aws_iam_policy_document.prepare.json
+  policy_name        = "connect_segment_prepare"
+  policy_json        = data.aws_iam_policy_document.connect_segment_prepare.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "release" {
+module "connect_segment_release" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -128,13 +128,13 @@ module "release" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "release"
-  policy_json        = data.aws_iam_policy_document.release.json
+  policy_name        = "connect_segment_release"
+  policy_json        = data.aws_iam_policy_document.connect_segment_release.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "profiles" {
+module "connect_segment_profiles" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -150,13 +150,13 @@ module "profiles" {
     MAX_UPLOAD_BYTES        = tostring(var.max_upload_bytes)
     POWERTOOLS_SERVICE_NAME = "connect-segment-profiles"
   })
-  policy_name        = "profiles"
-  policy_json        = data.aws_iam_policy_document.profiles.json
+  policy_name        = "connect_segment_profiles"
+  policy_json        = data.aws_iam_policy_document.connect_segment_profiles.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "upload" {
+module "connect_segment_upload" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -173,8 +173,8 @@ module "upload" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "upload"
-  policy_json        = data.aws_iam_policy_document.upload.json
+  policy_name        = "connect_segment_upload"
+  policy_json        = data.aws_iam_policy_document.connect_segment_upload.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }

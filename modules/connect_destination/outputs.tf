@@ -19,13 +19,13 @@ output "domain_arn" {
 }
 
 output "function_names" {
-  description = "Names of the functions, by role (prepare, release, profiles, upload, start)."
+  description = "Names of the workflow's functions, by function key (`start_execution`: its start function)."
   value = {
-    prepare  = module.prepare.function_name
-    release  = module.release.function_name
-    profiles = module.profiles.function_name
-    upload   = module.upload.function_name
-    start    = module.trigger.start_function_name
+    connect_segment_prepare  = module.connect_segment_prepare.function_name
+    connect_segment_release  = module.connect_segment_release.function_name
+    connect_segment_profiles = module.connect_segment_profiles.function_name
+    connect_segment_upload   = module.connect_segment_upload.function_name
+    start_execution          = module.trigger.start_function_name
   }
 }
 
@@ -40,13 +40,13 @@ output "dead_letter_queue_url" {
 }
 
 output "log_group_names" {
-  description = "Log groups of the state machine and the functions, by role."
+  description = "Log groups of the state machine and of the functions, by function key."
   value = {
-    state_machine = module.state_machine.log_group_name
-    prepare       = module.prepare.log_group_name
-    release       = module.release.log_group_name
-    profiles      = module.profiles.log_group_name
-    upload        = module.upload.log_group_name
-    start         = module.trigger.start_log_group_name
+    state_machine            = module.state_machine.log_group_name
+    connect_segment_prepare  = module.connect_segment_prepare.log_group_name
+    connect_segment_release  = module.connect_segment_release.log_group_name
+    connect_segment_profiles = module.connect_segment_profiles.log_group_name
+    connect_segment_upload   = module.connect_segment_upload.log_group_name
+    start_execution          = module.trigger.start_log_group_name
   }
 }

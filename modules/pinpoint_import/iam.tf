@@ -101,7 +101,7 @@ data "aws_iam_policy_document" "bucket_encryption" {
 }
 
 # ------------------------------------------------------------------------------------------------ chunk function
-data "aws_iam_policy_document" "chunk" {
+data "aws_iam_policy_document" "pinpoint_chunk_export" {
   source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
 
   statement {
@@ -118,7 +118,7 @@ data "aws_iam_policy_document" "chunk" {
 }
 
 # ------------------------------------------------------------------------------------------------ resolve function
-data "aws_iam_policy_document" "resolve" {
+data "aws_iam_policy_document" "pinpoint_resolve_endpoints" {
   source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
 
   statement {
@@ -141,7 +141,7 @@ data "aws_iam_policy_document" "resolve" {
 }
 
 # ------------------------------------------------------------------------------------------------ ready function
-data "aws_iam_policy_document" "ready" {
+data "aws_iam_policy_document" "pinpoint_segment_ready" {
   source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
 
   statement {
@@ -170,7 +170,7 @@ data "aws_iam_policy_document" "ready" {
 }
 
 # ------------------------------------------------------------------------------------------------ prepare function
-data "aws_iam_policy_document" "prepare" {
+data "aws_iam_policy_document" "pinpoint_import_prepare" {
   statement {
     sid       = "ReadCompletionObjects"
     actions   = ["s3:GetObject"]

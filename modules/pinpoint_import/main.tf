@@ -48,18 +48,18 @@ locals {
   }
 
   asl_vars = {
-    data_bucket_name       = var.data_bucket_name
-    max_concurrency        = tostring(var.max_concurrency)
-    chunk_function_arn     = module.chunk.function_arn
-    resolve_function_arn   = module.resolve.function_arn
-    ready_function_arn     = module.ready.function_arn
-    prepare_function_arn   = module.prepare.function_arn
-    application_id         = var.pinpoint_application_id
-    import_role_arn        = aws_iam_role.import.arn
-    notification_topic_arn = var.notification_topic_arn
-    poll_seconds           = tostring(var.poll_seconds)
-    max_polls              = tostring(var.max_polls)
-    notify_on_start        = tostring(var.notify_on_start)
+    data_bucket_name               = var.data_bucket_name
+    max_concurrency                = tostring(var.max_concurrency)
+    pinpoint_chunk_export_arn      = module.pinpoint_chunk_export.function_arn
+    pinpoint_resolve_endpoints_arn = module.pinpoint_resolve_endpoints.function_arn
+    pinpoint_segment_ready_arn     = module.pinpoint_segment_ready.function_arn
+    pinpoint_import_prepare_arn    = module.pinpoint_import_prepare.function_arn
+    application_id                 = var.pinpoint_application_id
+    import_role_arn                = aws_iam_role.import.arn
+    notification_topic_arn         = var.notification_topic_arn
+    poll_seconds                   = tostring(var.poll_seconds)
+    max_polls                      = tostring(var.max_polls)
+    notify_on_start                = tostring(var.notify_on_start)
   }
 }
 
@@ -67,7 +67,7 @@ locals {
 # Each function, its log group and role come from the shared Lambda function module; the function's own statements
 # (data.aws_iam_policy_document.chunk / .resolve / .ready / .prepare in iam.tf) go into the role's policy next to
 # Logs and X-Ray.
-module "chunk" {
+module "pinpoint_chunk_export" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -86,13 +86,13 @@ module "chunk" {
     WORK_PREFIX   = local.work_prefix
     CHUNK_SIZE    = tostring(var.chunk_size)
   })
-  policy_name        = "chunk"
-  policy_json        = data.aws_iam_policy_document.chunk.json
+  policy_name        = "pinpoint_chunk_export"
+  policy_json        = data.aws_iam_policy_document.pinpoint_chunk_export.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "resolve" {
+module "pinpoint_resolve_endpoints" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -111,13 +111,13 @@ module "resolve" {
     CHANNEL_TYPE            = var.channel_type
     CONCURRENCY             = tostring(var.resolve_concurrency)
   })
-  policy_name        = "resolve"
-  policy_json        = data.aws_iam_policy_document.resolve.json
+  policy_name        = "pinpoint_resolve_endpoints"
+  policy_json        = data.aws_iam_policy_document.pinpoint_resolve_endpoints.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "ready" {
+module "pinpoint_segment_ready" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -134,13 +134,13 @@ module "ready" {
     IMPORT_PREFIX  = var.segment_import_prefix
     WORK_PREFIX    = local.work_prefix
   })
-  policy_name        = "ready"
-  policy_json        = data.aws_iam_policy_document.ready.json
+  policy_name        = "pinpoint_segment_ready"
+  policy_json        = data.aws_iam_policy_document.pinpoint_segment_ready.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "prepare" {
+module "pinpoint_import_prepare" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -159,8 +159,8 @@ module "prepare" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "prepare"
-  policy_json        = data.aws_iam_policy_document.prepare.json
+  policy_name        = "pinpoint_import_prepare"
+  policy_json        = data.aws_iam_policy_document.pinpoint_import_prepare.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }

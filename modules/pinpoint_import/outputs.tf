@@ -15,17 +15,17 @@ output "import_role_arn" {
 
 output "prepare_function_name" {
   description = "Name of the prepare function."
-  value       = module.prepare.function_name
+  value       = module.pinpoint_import_prepare.function_name
 }
 
 output "function_names" {
-  description = "Functions of the workflow by role."
+  description = "Names of the workflow's functions, by function key (`start_execution`: its start function)."
   value = {
-    chunk   = module.chunk.function_name
-    resolve = module.resolve.function_name
-    ready   = module.ready.function_name
-    prepare = module.prepare.function_name
-    start   = module.trigger.start_function_name
+    pinpoint_chunk_export      = module.pinpoint_chunk_export.function_name
+    pinpoint_resolve_endpoints = module.pinpoint_resolve_endpoints.function_name
+    pinpoint_segment_ready     = module.pinpoint_segment_ready.function_name
+    pinpoint_import_prepare    = module.pinpoint_import_prepare.function_name
+    start_execution            = module.trigger.start_function_name
   }
 }
 
@@ -45,13 +45,13 @@ output "dead_letter_queue_url" {
 }
 
 output "log_group_names" {
-  description = "Log groups of the state machine and the functions, by role."
+  description = "Log groups of the state machine and of the functions, by function key."
   value = {
-    state_machine = module.state_machine.log_group_name
-    chunk         = module.chunk.log_group_name
-    resolve       = module.resolve.log_group_name
-    ready         = module.ready.log_group_name
-    prepare       = module.prepare.log_group_name
-    start         = module.trigger.start_log_group_name
+    state_machine              = module.state_machine.log_group_name
+    pinpoint_chunk_export      = module.pinpoint_chunk_export.log_group_name
+    pinpoint_resolve_endpoints = module.pinpoint_resolve_endpoints.log_group_name
+    pinpoint_segment_ready     = module.pinpoint_segment_ready.log_group_name
+    pinpoint_import_prepare    = module.pinpoint_import_prepare.log_group_name
+    start_execution            = module.trigger.start_log_group_name
   }
 }

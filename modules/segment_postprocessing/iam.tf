@@ -2,7 +2,7 @@
 # and vended-log-delivery actions listed in docs/iam-wildcards.md.
 
 # ------------------------------------------------------------------------------------------------ split
-data "aws_iam_policy_document" "split" {
+data "aws_iam_policy_document" "split_segments" {
   statement {
     sid       = "ListJobOutput"
     actions   = ["s3:ListBucket"]
@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "split" {
 }
 
 # ------------------------------------------------------------------------------------------------ finalize
-data "aws_iam_policy_document" "finalize" {
+data "aws_iam_policy_document" "finalize_segments" {
   statement {
     sid       = "ReadReport"
     actions   = ["s3:GetObject"]

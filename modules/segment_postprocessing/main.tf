@@ -31,8 +31,8 @@ locals {
   kms_statements  = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
   asl_vars = {
-    split_function_arn     = local.function_arns.split
-    finalize_function_arn  = local.function_arns.finalize
+    split_segments_arn     = local.function_arns.split
+    finalize_segments_arn  = local.function_arns.finalize
     notification_topic_arn = var.notification_topic_arn
   }
 
@@ -46,7 +46,7 @@ locals {
 # ------------------------------------------------------------------------------------------------ functions
 # Each function, its log group and role come from the shared Lambda function module; the function's own statements
 # (data.aws_iam_policy_document.split / .finalize in iam.tf) go into the role's policy next to Logs and X-Ray.
-module "split" {
+module "split_segments" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -62,13 +62,13 @@ module "split" {
   environment = merge(local.powertools_env, {
     DATA_BUCKET = var.data_bucket_name
   })
-  policy_name        = "split"
-  policy_json        = data.aws_iam_policy_document.split.json
+  policy_name        = "split_segments"
+  policy_json        = data.aws_iam_policy_document.split_segments.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "finalize" {
+module "finalize_segments" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -83,8 +83,8 @@ module "finalize" {
   environment = merge(local.powertools_env, {
     DATA_BUCKET = var.data_bucket_name
   })
-  policy_name        = "finalize"
-  policy_json        = data.aws_iam_policy_document.finalize.json
+  policy_name        = "finalize_segments"
+  policy_json        = data.aws_iam_policy_document.finalize_segments.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }

@@ -9,11 +9,11 @@ output "state_machine_name" {
 }
 
 output "function_names" {
-  description = "Functions of the workflow by role."
+  description = "Names of the workflow's functions, by function key (`start_execution`: its start function)."
   value = {
-    split    = module.split.function_name
-    finalize = module.finalize.function_name
-    start    = module.trigger.start_function_name
+    split_segments    = module.split_segments.function_name
+    finalize_segments = module.finalize_segments.function_name
+    start_execution   = module.trigger.start_function_name
   }
 }
 
@@ -28,10 +28,10 @@ output "dead_letter_queue_url" {
 }
 
 output "log_group_names" {
-  description = "Log groups of the state machine and the functions, by role."
+  description = "Log groups of the state machine and of the functions, by function key."
   value = merge(
     { state_machine = module.state_machine.log_group_name },
-    { split = module.split.log_group_name, finalize = module.finalize.log_group_name },
-    { start = module.trigger.start_log_group_name },
+    { split_segments = module.split_segments.log_group_name, finalize_segments = module.finalize_segments.log_group_name },
+    { start_execution = module.trigger.start_log_group_name },
   )
 }

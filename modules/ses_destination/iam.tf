@@ -3,7 +3,7 @@
 # ses:ListContactLists, X-Ray, vended log delivery).
 
 # ------------------------------------------------------------------------------------------------ topic function
-data "aws_iam_policy_document" "topic" {
+data "aws_iam_policy_document" "ses_segment_topic" {
   statement {
     sid       = "ReadExportHeader"
     actions   = ["s3:GetObject"]
@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "topic" {
 }
 
 # ------------------------------------------------------------------------------------------------ contacts function
-data "aws_iam_policy_document" "contacts" {
+data "aws_iam_policy_document" "ses_segment_contacts" {
   statement {
     sid       = "ReadExportsUsersAndSnapshots"
     actions   = ["s3:GetObject"]
@@ -116,7 +116,7 @@ data "aws_iam_policy_document" "contacts" {
 }
 
 # ------------------------------------------------------------------------------------------------ commit function
-data "aws_iam_policy_document" "commit" {
+data "aws_iam_policy_document" "ses_segment_commit" {
   # The part's leaver list and the membership snapshot, both under ses/topics/<topic>/: read, rewritten.
   statement {
     sid       = "RewriteTheSnapshot"
@@ -154,7 +154,7 @@ data "aws_iam_policy_document" "commit" {
 }
 
 # ------------------------------------------------------------------------------------------------ release function
-data "aws_iam_policy_document" "release" {
+data "aws_iam_policy_document" "ses_segment_release" {
   # Read the lock to see who holds it; delete it only when this execution does.
   statement {
     sid       = "ContactListLock"
@@ -197,10 +197,10 @@ data "aws_iam_policy_document" "state_machine" {
     sid     = "InvokeFunctions"
     actions = ["lambda:InvokeFunction"]
     resources = [
-      local.topic_arn, "${local.topic_arn}:*",
-      local.contacts_arn, "${local.contacts_arn}:*",
-      local.commit_arn, "${local.commit_arn}:*",
-      local.release_arn, "${local.release_arn}:*",
+      local.ses_segment_topic_arn, "${local.ses_segment_topic_arn}:*",
+      local.ses_segment_contacts_arn, "${local.ses_segment_contacts_arn}:*",
+      local.ses_segment_commit_arn, "${local.ses_segment_commit_arn}:*",
+      local.ses_segment_release_arn, "${local.ses_segment_release_arn}:*",
     ]
   }
 

@@ -13,22 +13,22 @@ locals {
   region    = data.aws_region.current.region
   account   = data.aws_caller_identity.current.account_id
 
-  state_machine_name = "${var.name_prefix}-ses-destination"
-  topic_name         = "${var.name_prefix}-ses-segment-topic"
-  contacts_name      = "${var.name_prefix}-ses-segment-contacts"
-  commit_name        = "${var.name_prefix}-ses-segment-commit"
-  release_name       = "${var.name_prefix}-ses-segment-release"
-  contact_list_name  = coalesce(var.contact_list_name, "${var.name_prefix}-segments")
+  state_machine_name        = "${var.name_prefix}-ses-destination"
+  ses_segment_topic_name    = "${var.name_prefix}-ses-segment-topic"
+  ses_segment_contacts_name = "${var.name_prefix}-ses-segment-contacts"
+  ses_segment_commit_name   = "${var.name_prefix}-ses-segment-commit"
+  ses_segment_release_name  = "${var.name_prefix}-ses-segment-release"
+  contact_list_name         = coalesce(var.contact_list_name, "${var.name_prefix}-segments")
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
   # without a dependency cycle.
-  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
-  topic_arn         = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.topic_name}"
-  contacts_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.contacts_name}"
-  commit_arn        = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.commit_name}"
-  release_arn       = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.release_name}"
-  contact_list_arn  = "arn:${local.partition}:ses:${local.region}:${local.account}:contact-list/${local.contact_list_name}"
-  import_jobs_arn   = "arn:${local.partition}:ses:${local.region}:${local.account}:import-job/*"
+  state_machine_arn        = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  ses_segment_topic_arn    = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.ses_segment_topic_name}"
+  ses_segment_contacts_arn = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.ses_segment_contacts_name}"
+  ses_segment_commit_arn   = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.ses_segment_commit_name}"
+  ses_segment_release_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.ses_segment_release_name}"
+  contact_list_arn         = "arn:${local.partition}:ses:${local.region}:${local.account}:contact-list/${local.contact_list_name}"
+  import_jobs_arn          = "arn:${local.partition}:ses:${local.region}:${local.account}:import-job/*"
 
   export_objects  = "${var.data_bucket_arn}/${var.export_prefix}*"
   train_objects   = "${var.data_bucket_arn}/${var.train_prefix}*"
@@ -38,20 +38,20 @@ locals {
   kms_statements  = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
   asl_vars = {
-    topic_function_arn     = module.topic.function_arn
-    contacts_function_arn  = module.contacts.function_arn
-    commit_function_arn    = module.commit.function_arn
-    release_function_arn   = module.release.function_arn
-    notification_topic_arn = var.notification_topic_arn
-    poll_seconds           = tostring(var.poll_seconds)
-    max_polls              = tostring(var.max_polls)
+    ses_segment_topic_arn    = module.ses_segment_topic.function_arn
+    ses_segment_contacts_arn = module.ses_segment_contacts.function_arn
+    ses_segment_commit_arn   = module.ses_segment_commit.function_arn
+    ses_segment_release_arn  = module.ses_segment_release.function_arn
+    notification_topic_arn   = var.notification_topic_arn
+    poll_seconds             = tostring(var.poll_seconds)
+    max_polls                = tostring(var.max_polls)
   }
 }
 
 # ------------------------------------------------------------------------------------------------ functions
 # Each function, its log group and role come from the shared Lambda function module; the function's own statements
 # (data.aws_iam_policy_document.<function> in iam.tf) go into the role's policy next to Logs and X-Ray.
-module "topic" {
+module "ses_segment_topic" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -73,13 +73,13 @@ module "topic" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "topic"
-  policy_json        = data.aws_iam_policy_document.topic.json
+  policy_name        = "ses_segment_topic"
+  policy_json        = data.aws_iam_policy_document.ses_segment_topic.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "contacts" {
+module "ses_segment_contacts" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -100,13 +100,13 @@ module "contacts" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "contacts"
-  policy_json        = data.aws_iam_policy_document.contacts.json
+  policy_name        = "ses_segment_contacts"
+  policy_json        = data.aws_iam_policy_document.ses_segment_contacts.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "commit" {
+module "ses_segment_commit" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -124,13 +124,13 @@ module "commit" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "commit"
-  policy_json        = data.aws_iam_policy_document.commit.json
+  policy_name        = "ses_segment_commit"
+  policy_json        = data.aws_iam_policy_document.ses_segment_commit.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
-module "release" {
+module "ses_segment_release" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -149,8 +149,8 @@ module "release" {
     POWERTOOLS_METRICS_NAMESPACE = "ContextualTargeting/${var.name_prefix}"
     POWERTOOLS_LOG_LEVEL         = "INFO"
   }
-  policy_name        = "release"
-  policy_json        = data.aws_iam_policy_document.release.json
+  policy_name        = "ses_segment_release"
+  policy_json        = data.aws_iam_policy_document.ses_segment_release.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }

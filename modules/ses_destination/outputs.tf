@@ -19,13 +19,13 @@ output "ses_import_prefix" {
 }
 
 output "function_names" {
-  description = "Names of the functions, by role (topic, contacts, commit, release, start)."
+  description = "Names of the workflow's functions, by function key (`start_execution`: its start function)."
   value = {
-    topic    = module.topic.function_name
-    contacts = module.contacts.function_name
-    commit   = module.commit.function_name
-    release  = module.release.function_name
-    start    = module.trigger.start_function_name
+    ses_segment_topic    = module.ses_segment_topic.function_name
+    ses_segment_contacts = module.ses_segment_contacts.function_name
+    ses_segment_commit   = module.ses_segment_commit.function_name
+    ses_segment_release  = module.ses_segment_release.function_name
+    start_execution      = module.trigger.start_function_name
   }
 }
 
@@ -40,11 +40,11 @@ output "dead_letter_queue_url" {
 }
 
 output "log_group_names" {
-  description = "Log groups of the state machine and the functions, by role."
+  description = "Log groups of the state machine and of the functions, by function key."
   value = merge(
     { state_machine = module.state_machine.log_group_name },
-    { topic = module.topic.log_group_name, contacts = module.contacts.log_group_name },
-    { commit = module.commit.log_group_name, release = module.release.log_group_name },
-    { start = module.trigger.start_log_group_name },
+    { ses_segment_topic = module.ses_segment_topic.log_group_name, ses_segment_contacts = module.ses_segment_contacts.log_group_name },
+    { ses_segment_commit = module.ses_segment_commit.log_group_name, ses_segment_release = module.ses_segment_release.log_group_name },
+    { start_execution = module.trigger.start_log_group_name },
   )
 }

@@ -77,7 +77,7 @@ resource "aws_iam_role_policy" "personalize" {
 }
 
 # ------------------------------------------------------------------------------------------------ validate function
-data "aws_iam_policy_document" "validate" {
+data "aws_iam_policy_document" "validate_training_input" {
   statement {
     sid       = "ReadTrainingInput"
     actions   = ["s3:GetObject"]
@@ -117,7 +117,7 @@ data "aws_iam_policy_document" "state_machine" {
   statement {
     sid       = "InvokeValidate"
     actions   = ["lambda:InvokeFunction"]
-    resources = [local.validate_arn, "${local.validate_arn}:*"]
+    resources = [local.validate_training_input_arn, "${local.validate_training_input_arn}:*"]
   }
 
   # Names of dataset groups, schemas, solutions and jobs come from the configs users upload, so each statement is

@@ -13,14 +13,14 @@ locals {
   region    = data.aws_region.current.region
   account   = data.aws_caller_identity.current.account_id
 
-  state_machine_name = "${var.name_prefix}-training"
-  validate_name      = "${var.name_prefix}-validate-training-input"
-  config_prefix      = "train/"
+  state_machine_name           = "${var.name_prefix}-training"
+  validate_training_input_name = "${var.name_prefix}-validate-training-input"
+  config_prefix                = "train/"
 
   # Built from names (not resource references) so roles, functions and the state machine can refer to each other
   # without a dependency cycle.
-  state_machine_arn = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
-  validate_arn      = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.validate_name}"
+  state_machine_arn           = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${local.state_machine_name}"
+  validate_training_input_arn = "arn:${local.partition}:lambda:${local.region}:${local.account}:function:${local.validate_training_input_name}"
   # The role Personalize assumes (aws_iam_role.personalize, path "/"): named here so that the state machine's policy
   # (iam:PassRole) does not wait for the role and is rendered at plan, where terraform test and the plan's IAM lint
   # read it.
@@ -32,21 +32,21 @@ locals {
   create_schedule = var.schedule_expression != null
 
   asl_vars = {
-    validate_function_arn  = module.validate.function_arn
-    personalize_role_arn   = aws_iam_role.personalize.arn
-    event_bus_name         = var.event_bus_name
-    notification_topic_arn = var.notification_topic_arn
-    partition              = local.partition
-    region                 = local.region
-    account_id             = local.account
-    resource_poll_seconds  = tostring(var.resource_poll_seconds)
-    resource_max_polls     = tostring(ceil(var.resource_timeout_minutes * 60 / var.resource_poll_seconds))
-    import_poll_seconds    = tostring(var.import_poll_seconds)
-    import_max_polls       = tostring(ceil(var.import_timeout_minutes * 60 / var.import_poll_seconds))
-    training_poll_seconds  = tostring(var.training_poll_seconds)
-    training_max_polls     = tostring(ceil(var.training_timeout_minutes * 60 / var.training_poll_seconds))
-    batch_poll_seconds     = tostring(var.batch_poll_seconds)
-    batch_max_polls        = tostring(ceil(var.batch_timeout_minutes * 60 / var.batch_poll_seconds))
+    validate_training_input_arn = module.validate_training_input.function_arn
+    personalize_role_arn        = aws_iam_role.personalize.arn
+    event_bus_name              = var.event_bus_name
+    notification_topic_arn      = var.notification_topic_arn
+    partition                   = local.partition
+    region                      = local.region
+    account_id                  = local.account
+    resource_poll_seconds       = tostring(var.resource_poll_seconds)
+    resource_max_polls          = tostring(ceil(var.resource_timeout_minutes * 60 / var.resource_poll_seconds))
+    import_poll_seconds         = tostring(var.import_poll_seconds)
+    import_max_polls            = tostring(ceil(var.import_timeout_minutes * 60 / var.import_poll_seconds))
+    training_poll_seconds       = tostring(var.training_poll_seconds)
+    training_max_polls          = tostring(ceil(var.training_timeout_minutes * 60 / var.training_poll_seconds))
+    batch_poll_seconds          = tostring(var.batch_poll_seconds)
+    batch_max_polls             = tostring(ceil(var.batch_timeout_minutes * 60 / var.batch_poll_seconds))
   }
 
   validate_environment = merge(
@@ -73,7 +73,7 @@ locals {
 # ------------------------------------------------------------------------------------------------ functions
 # The function, its log group and role come from the shared Lambda function module; the function's own statements
 # (data.aws_iam_policy_document.validate in iam.tf) go into the role's policy next to Logs and X-Ray.
-module "validate" {
+module "validate_training_input" {
   source = "../lambda_function"
 
   name_prefix          = var.name_prefix
@@ -86,8 +86,8 @@ module "validate" {
   timeout              = 900
   memory_size          = 1024
   environment          = local.validate_environment
-  policy_name          = "validate"
-  policy_json          = data.aws_iam_policy_document.validate.json
+  policy_name          = "validate_training_input"
+  policy_json          = data.aws_iam_policy_document.validate_training_input.json
   log_retention_days   = var.log_retention_days
   tags                 = var.tags
 }

@@ -15,7 +15,7 @@ output "personalize_role_arn" {
 
 output "validate_function_name" {
   description = "Name of the validate_training_input function."
-  value       = module.validate.function_name
+  value       = module.validate_training_input.function_name
 }
 
 output "start_function_name" {

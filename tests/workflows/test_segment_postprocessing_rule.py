@@ -44,7 +44,7 @@ def test_terraform_wires_the_pattern_and_the_template_variables():
     main = (PATTERN.parents[1] / "main.tf").read_text()
     assert "event_patterns/batch_segment_job.json" in main
     assert "segment_postprocessing.asl.json" in main
-    for name in ("split_function_arn", "finalize_function_arn", "notification_topic_arn"):
+    for name in ("split_segments_arn", "finalize_segments_arn", "notification_topic_arn"):
         assert f"{name} " in main or f"{name}=" in main
     code = [row for row in main.splitlines() if not row.lstrip().startswith("#")]
     assert not [row for row in code if "pinpoint" in row or "segment_bucket" in row]  # it knows no destination

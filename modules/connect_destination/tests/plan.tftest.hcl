@@ -21,7 +21,7 @@ run "segments_go_to_the_existing_domain_of_the_connect_instance" {
   command = plan
 
   assert {
-    condition     = output.state_machine_name == "ct-test-connect-destination" && output.function_names == { prepare = "ct-test-connect-segment-prepare", release = "ct-test-connect-segment-release", profiles = "ct-test-connect-segment-profiles", upload = "ct-test-connect-segment-upload", start = "ct-test-connect-destination-start" }
+    condition     = output.state_machine_name == "ct-test-connect-destination" && output.function_names == { connect_segment_prepare = "ct-test-connect-segment-prepare", connect_segment_release = "ct-test-connect-segment-release", connect_segment_profiles = "ct-test-connect-segment-profiles", connect_segment_upload = "ct-test-connect-segment-upload", start_execution = "ct-test-connect-destination-start" }
     error_message = "The state machine is <name_prefix>-connect-destination, the functions <name_prefix>-connect-segment-prepare/-release/-profiles/-upload and <name_prefix>-connect-destination-start."
   }
 
@@ -48,7 +48,7 @@ run "the_policies_are_scoped_to_the_domain_the_bucket_prefixes_and_the_functions
   command = plan
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.profiles.json, data.aws_iam_policy_document.upload.json, data.aws_iam_policy_document.state_machine.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json, data.aws_iam_policy_document.state_machine.json] :
       alltrue([for s in jsondecode(doc).Statement : toset(flatten([s.Resource])) == toset(["arn:aws:profile:eu-west-1:${data.aws_caller_identity.current.account_id}:domains/bingewatch-connect", "arn:aws:profile:eu-west-1:${data.aws_caller_identity.current.account_id}:domains/bingewatch-connect/*"])
       if anytrue([for a in flatten([s.Action]) : startswith(a, "profile:")])])
     ])
@@ -56,14 +56,14 @@ run "the_policies_are_scoped_to_the_domain_the_bucket_prefixes_and_the_functions
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.profiles.json, data.aws_iam_policy_document.upload.json, data.aws_iam_policy_document.state_machine.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json, data.aws_iam_policy_document.state_machine.json] :
       !anytrue([for s in jsondecode(doc).Statement : contains(flatten([s.Resource]), "*")])
     ])
     error_message = "No \"*\" resource in the destination's own statements (X-Ray and log delivery come from the shared modules)."
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.release.json, data.aws_iam_policy_document.profiles.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_release.json, data.aws_iam_policy_document.connect_segment_profiles.json] :
       alltrue([for s in jsondecode(doc).Statement : alltrue([for r in flatten([s.Resource]) : startswith(r, "${var.data_bucket_arn}/connect/")])
     if anytrue([for a in flatten([s.Action]) : contains(["s3:PutObject", "s3:DeleteObject"], a)])])])
     error_message = "The functions write and delete only under connect_prefix: the exports and the users dataset are never changed."
@@ -79,7 +79,7 @@ run "the_policies_are_scoped_to_the_domain_the_bucket_prefixes_and_the_functions
   }
 
   assert {
-    condition     = !anytrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.profiles.json, data.aws_iam_policy_document.upload.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
+    condition     = !anytrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
     error_message = "Without kms_key_arn no role gets a KMS permission."
   }
 }
@@ -103,14 +103,14 @@ run "a_created_domain_encrypted_with_the_customer_key" {
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.prepare.json, data.aws_iam_policy_document.profiles.json, data.aws_iam_policy_document.upload.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json] :
       [for s in jsondecode(doc).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]]
     ])
     error_message = "The prepare, profiles and upload functions may use the key through S3 only."
   }
 
   assert {
-    condition     = [for s in jsondecode(data.aws_iam_policy_document.upload.json).Statement : s.Action if try(s.Sid, "") == "BucketEncryption"] == ["kms:Decrypt"]
+    condition     = [for s in jsondecode(data.aws_iam_policy_document.connect_segment_upload.json).Statement : s.Action if try(s.Sid, "") == "BucketEncryption"] == ["kms:Decrypt"]
     error_message = "The upload function only reads upload files: kms:Decrypt, no GenerateDataKey."
   }
 

@@ -24,17 +24,17 @@ run "a_destination_that_starts_from_the_exports" {
   command = plan
 
   assert {
-    condition     = output.function_names.chunk == "ct-test-pinpoint-chunk-export" && output.function_names.resolve == "ct-test-pinpoint-resolve-endpoints" && output.function_names.ready == "ct-test-pinpoint-segment-ready"
+    condition     = output.function_names.pinpoint_chunk_export == "ct-test-pinpoint-chunk-export" && output.function_names.pinpoint_resolve_endpoints == "ct-test-pinpoint-resolve-endpoints" && output.function_names.pinpoint_segment_ready == "ct-test-pinpoint-segment-ready"
     error_message = "The resolution functions are named <name_prefix>-pinpoint-…."
   }
 
   assert {
-    condition     = contains(jsondecode(data.aws_iam_policy_document.chunk.json).Statement[0].Resource == null ? [] : flatten([jsondecode(data.aws_iam_policy_document.chunk.json).Statement[0].Resource]), "${var.data_bucket_arn}/segments/*")
+    condition     = contains(jsondecode(data.aws_iam_policy_document.pinpoint_chunk_export.json).Statement[0].Resource == null ? [] : flatten([jsondecode(data.aws_iam_policy_document.pinpoint_chunk_export.json).Statement[0].Resource]), "${var.data_bucket_arn}/segments/*")
     error_message = "The chunk function reads the segment exports of the data bucket (export_prefix)."
   }
 
   assert {
-    condition     = alltrue([for r in flatten([for s in jsondecode(data.aws_iam_policy_document.resolve.json).Statement : flatten([s.Resource])]) : !endswith(r, "*") || startswith(r, var.data_bucket_arn) || startswith(r, var.segment_bucket_arn) || startswith(r, var.pinpoint_application_arn)])
+    condition     = alltrue([for r in flatten([for s in jsondecode(data.aws_iam_policy_document.pinpoint_resolve_endpoints.json).Statement : flatten([s.Resource])]) : !endswith(r, "*") || startswith(r, var.data_bucket_arn) || startswith(r, var.segment_bucket_arn) || startswith(r, var.pinpoint_application_arn)])
     error_message = "The resolve function's permissions are scoped to the buckets' prefixes and the one application."
   }
 
@@ -62,7 +62,7 @@ run "with_a_kms_key_each_resolution_function_may_use_it_through_s3_only" {
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.chunk.json, data.aws_iam_policy_document.resolve.json, data.aws_iam_policy_document.ready.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.pinpoint_chunk_export.json, data.aws_iam_policy_document.pinpoint_resolve_endpoints.json, data.aws_iam_policy_document.pinpoint_segment_ready.json] :
       [for s in jsondecode(doc).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]]
     ])
     error_message = "The chunk, resolve and ready functions each get kms:Decrypt/GenerateDataKey on the key, via S3 only."

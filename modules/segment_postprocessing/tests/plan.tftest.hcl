@@ -26,12 +26,12 @@ run "the_one_producer_writes_exports_and_knows_no_destination" {
   }
 
   assert {
-    condition     = module.split.function_name == "ct-test-split-segments" && module.finalize.function_name == "ct-test-finalize-segments"
+    condition     = module.split_segments.function_name == "ct-test-split-segments" && module.finalize_segments.function_name == "ct-test-finalize-segments"
     error_message = "Two functions, split and finalize, named from name_prefix."
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.split.json, data.aws_iam_policy_document.finalize.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.split_segments.json, data.aws_iam_policy_document.finalize_segments.json] :
       alltrue([for s in jsondecode(doc).Statement : alltrue([for r in flatten([s.Resource]) : startswith(r, var.data_bucket_arn)])])
     ])
     error_message = "The functions read and write the data bucket only: post-processing takes no destination input."

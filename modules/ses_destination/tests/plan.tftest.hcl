@@ -20,7 +20,7 @@ run "a_destination_named_from_name_prefix_with_its_own_contact_list" {
   command = plan
 
   assert {
-    condition     = output.state_machine_name == "ct-test-ses-destination" && output.function_names == { topic = "ct-test-ses-segment-topic", contacts = "ct-test-ses-segment-contacts", commit = "ct-test-ses-segment-commit", release = "ct-test-ses-segment-release", start = "ct-test-ses-destination-start" }
+    condition     = output.state_machine_name == "ct-test-ses-destination" && output.function_names == { ses_segment_topic = "ct-test-ses-segment-topic", ses_segment_contacts = "ct-test-ses-segment-contacts", ses_segment_commit = "ct-test-ses-segment-commit", ses_segment_release = "ct-test-ses-segment-release", start_execution = "ct-test-ses-destination-start" }
     error_message = "The state machine is <name_prefix>-ses-destination, the functions <name_prefix>-ses-segment-topic/-contacts/-commit/-release and <name_prefix>-ses-destination-start."
   }
 
@@ -30,7 +30,7 @@ run "a_destination_named_from_name_prefix_with_its_own_contact_list" {
   }
 
   assert {
-    condition     = output.log_group_names == { state_machine = "/aws/vendedlogs/states/ct-test-ses-destination", topic = "/aws/lambda/ct-test-ses-segment-topic", contacts = "/aws/lambda/ct-test-ses-segment-contacts", commit = "/aws/lambda/ct-test-ses-segment-commit", release = "/aws/lambda/ct-test-ses-segment-release", start = "/aws/lambda/ct-test-ses-destination-start" }
+    condition     = output.log_group_names == { state_machine = "/aws/vendedlogs/states/ct-test-ses-destination", ses_segment_topic = "/aws/lambda/ct-test-ses-segment-topic", ses_segment_contacts = "/aws/lambda/ct-test-ses-segment-contacts", ses_segment_commit = "/aws/lambda/ct-test-ses-segment-commit", ses_segment_release = "/aws/lambda/ct-test-ses-segment-release", start_execution = "/aws/lambda/ct-test-ses-destination-start" }
     error_message = "One log group per function and one for the state machine, by role."
   }
 
@@ -44,7 +44,7 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
   command = plan
 
   assert {
-    condition = alltrue([for s in jsondecode(data.aws_iam_policy_document.topic.json).Statement :
+    condition = alltrue([for s in jsondecode(data.aws_iam_policy_document.ses_segment_topic.json).Statement :
       alltrue([for r in flatten([s.Resource]) :
         startswith(r, var.data_bucket_arn) || r == "arn:aws:ses:eu-west-1:${data.aws_caller_identity.current.account_id}:contact-list/ct-test-segments" || (r == "*" && s.Action == "ses:ListContactLists")
     ])])
@@ -53,7 +53,7 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
 
   assert {
     condition = (
-      [for s in jsondecode(data.aws_iam_policy_document.contacts.json).Statement : toset(flatten([s.Resource])) if try(s.Sid, "") == "ReadExportsUsersAndSnapshots"] ==
+      [for s in jsondecode(data.aws_iam_policy_document.ses_segment_contacts.json).Statement : toset(flatten([s.Resource])) if try(s.Sid, "") == "ReadExportsUsersAndSnapshots"] ==
       [toset(["${var.data_bucket_arn}/segments/*", "${var.data_bucket_arn}/train/*", "${var.data_bucket_arn}/ses/topics/*"])]
     )
     error_message = "The contacts function reads the exports, the training data (users dataset) and its own snapshots only."
@@ -61,17 +61,17 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
 
   assert {
     condition = (
-      alltrue([for s in jsondecode(data.aws_iam_policy_document.commit.json).Statement :
+      alltrue([for s in jsondecode(data.aws_iam_policy_document.ses_segment_commit.json).Statement :
       alltrue([for r in flatten([s.Resource]) : r == "${var.data_bucket_arn}/ses/topics/*" || r == var.data_bucket_arn])]) &&
-      alltrue([for s in jsondecode(data.aws_iam_policy_document.release.json).Statement :
+      alltrue([for s in jsondecode(data.aws_iam_policy_document.ses_segment_release.json).Statement :
       alltrue([for r in flatten([s.Resource]) : r == "${var.data_bucket_arn}/ses/locks/*" || r == var.data_bucket_arn])]) &&
-      !anytrue([for s in jsondecode(data.aws_iam_policy_document.release.json).Statement : contains(flatten([s.Action]), "s3:PutObject")])
+      !anytrue([for s in jsondecode(data.aws_iam_policy_document.ses_segment_release.json).Statement : contains(flatten([s.Action]), "s3:PutObject")])
     )
     error_message = "The commit function touches only the topics' snapshots and leaver lists; the release function only reads and deletes the list's lock."
   }
 
   assert {
-    condition = alltrue([for s in jsondecode(data.aws_iam_policy_document.contacts.json).Statement :
+    condition = alltrue([for s in jsondecode(data.aws_iam_policy_document.ses_segment_contacts.json).Statement :
       alltrue([for r in flatten([s.Resource]) : startswith(r, "${var.data_bucket_arn}/ses/")])
     if anytrue([for a in flatten([s.Action]) : contains(["s3:PutObject", "s3:DeleteObject"], a)])])
     error_message = "The contacts function writes and deletes only under ses_prefix: the exports and the training data are never changed."
@@ -88,7 +88,7 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
   }
 
   assert {
-    condition     = !anytrue([for doc in [data.aws_iam_policy_document.topic.json, data.aws_iam_policy_document.contacts.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
+    condition     = !anytrue([for doc in [data.aws_iam_policy_document.ses_segment_topic.json, data.aws_iam_policy_document.ses_segment_contacts.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
     error_message = "Without kms_key_arn no role gets a KMS permission."
   }
 }
@@ -103,17 +103,17 @@ run "an_existing_list_a_customer_key_and_another_prefix" {
   }
 
   assert {
-    condition     = output.contact_list_name == "Bingewatch_Newsletter" && [for s in jsondecode(data.aws_iam_policy_document.topic.json).Statement : s.Resource if try(s.Sid, "") == "ManageTheContactList"] == ["arn:aws:ses:eu-west-1:${data.aws_caller_identity.current.account_id}:contact-list/Bingewatch_Newsletter"]
+    condition     = output.contact_list_name == "Bingewatch_Newsletter" && [for s in jsondecode(data.aws_iam_policy_document.ses_segment_topic.json).Statement : s.Resource if try(s.Sid, "") == "ManageTheContactList"] == ["arn:aws:ses:eu-west-1:${data.aws_caller_identity.current.account_id}:contact-list/Bingewatch_Newsletter"]
     error_message = "With contact_list_name the topics go to that list, and the topic function may manage that list only."
   }
 
   assert {
-    condition     = output.ses_import_prefix == "contextual/ses/imports/" && strcontains(data.aws_iam_policy_document.contacts.json, "${var.data_bucket_arn}/contextual/ses/imports/*") && !strcontains(data.aws_iam_policy_document.contacts.json, "${var.data_bucket_arn}/ses/")
+    condition     = output.ses_import_prefix == "contextual/ses/imports/" && strcontains(data.aws_iam_policy_document.ses_segment_contacts.json, "${var.data_bucket_arn}/contextual/ses/imports/*") && !strcontains(data.aws_iam_policy_document.ses_segment_contacts.json, "${var.data_bucket_arn}/ses/")
     error_message = "Import files and snapshots follow ses_prefix."
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.topic.json, data.aws_iam_policy_document.contacts.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.ses_segment_topic.json, data.aws_iam_policy_document.ses_segment_contacts.json] :
       [for s in jsondecode(doc).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]]
     ])
     error_message = "The topic and contacts functions may use the key through S3 only."

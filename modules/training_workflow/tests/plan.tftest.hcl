@@ -60,7 +60,7 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_account_and_the_given_ar
     condition = (
       [for s in jsondecode(data.aws_iam_policy_document.personalize.json).Statement : toset(flatten([s.Resource])) if try(s.Sid, "") == "ReadTrainingDataAndBatchInput"] == [toset(["${var.data_bucket_arn}/train/*", "${var.data_bucket_arn}/batch/*"])] &&
       [for s in jsondecode(data.aws_iam_policy_document.personalize.json).Statement : s.Resource if contains(flatten([s.Action]), "s3:PutObject")] == ["${var.data_bucket_arn}/batch-output/*"] &&
-      alltrue([for s in jsondecode(data.aws_iam_policy_document.validate.json).Statement : alltrue([for a in flatten([s.Action]) : contains(["s3:GetObject", "s3:ListBucket"], a)])])
+      alltrue([for s in jsondecode(data.aws_iam_policy_document.validate_training_input.json).Statement : alltrue([for a in flatten([s.Action]) : contains(["s3:GetObject", "s3:ListBucket"], a)])])
     )
     error_message = "Personalize reads train/ and batch/ and writes batch-output/ only; the validate function only reads."
   }
@@ -83,7 +83,7 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_account_and_the_given_ar
   }
 
   assert {
-    condition     = !anytrue([for doc in [data.aws_iam_policy_document.personalize.json, data.aws_iam_policy_document.validate.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
+    condition     = !anytrue([for doc in [data.aws_iam_policy_document.personalize.json, data.aws_iam_policy_document.validate_training_input.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
     error_message = "Without kms_key_arn no role gets a KMS permission."
   }
 }
@@ -119,7 +119,7 @@ run "a_weekly_schedule_a_customer_key_and_a_full_check_limit" {
   assert {
     condition = (
       [for s in jsondecode(data.aws_iam_policy_document.personalize.json).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]] &&
-      [for s in jsondecode(data.aws_iam_policy_document.validate.json).Statement : [s.Action, s.Resource] if try(s.Sid, "") == "DecryptTrainingInput"] == [["kms:Decrypt", var.kms_key_arn]]
+      [for s in jsondecode(data.aws_iam_policy_document.validate_training_input.json).Statement : [s.Action, s.Resource] if try(s.Sid, "") == "DecryptTrainingInput"] == [["kms:Decrypt", var.kms_key_arn]]
     )
     error_message = "With kms_key_arn Personalize may use the key through S3, the validate function may only decrypt."
   }

@@ -110,7 +110,7 @@ def start() -> dict[str, State]:
             "Comment": "Everything is checked before anything that costs money; returns the plan.",
             "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {
-                "FunctionName": "${validate_function_arn}",
+                "FunctionName": "${validate_training_input_arn}",
                 "Payload": {"bucket.$": "$.bucket", "key.$": "$.key", "run_id.$": "$$.Execution.Name"},
             },
             "ResultSelector": {"plan.$": "$.Payload"},

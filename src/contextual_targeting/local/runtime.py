@@ -139,6 +139,11 @@ def _function(prefix: str, function: str, service: str, env: Mapping[str, str]) 
     return FunctionSpec(function, f"{prefix}-{function.replace('_', '-')}", {**env, **powertools})
 
 
+def _arns(*functions: FunctionSpec) -> dict[str, str]:
+    """The state machine template's variables naming the functions it invokes: ``<function>_arn``."""
+    return {f"{f.function}_arn": f.arn for f in functions}
+
+
 def _starter(prefix: str, workflow_name: str, state_machine_arn: str) -> FunctionSpec:
     return FunctionSpec("start_execution", f"{prefix}-{workflow_name}-start", {"STATE_MACHINE_ARN": state_machine_arn})
 
@@ -204,10 +209,7 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
         asl_vars={
             "data_bucket_name": settings.data_bucket,
             "max_concurrency": str(settings.max_concurrency),
-            "chunk_function_arn": chunk.arn,
-            "resolve_function_arn": resolve.arn,
-            "ready_function_arn": ready.arn,
-            "prepare_function_arn": prepare.arn,
+            **_arns(chunk, resolve, ready, prepare),
             "application_id": settings.application_id,
             "import_role_arn": _role(f"{p}-pinpoint-import"),
             "notification_topic_arn": settings.topic_arn,
@@ -275,10 +277,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
         template="connect_destination",
         state_machine_name=sm_name,
         asl_vars={
-            "prepare_function_arn": prepare.arn,
-            "release_function_arn": release.arn,
-            "profiles_function_arn": profiles.arn,
-            "upload_function_arn": upload.arn,
+            **_arns(prepare, release, profiles, upload),
             "notification_topic_arn": settings.topic_arn,
             "domain_name": settings.profiles_domain,
             "poll_seconds": str(settings.poll_seconds),
@@ -339,10 +338,7 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
         template="ses_destination",
         state_machine_name=sm_name,
         asl_vars={
-            "topic_function_arn": topic.arn,
-            "contacts_function_arn": contacts.arn,
-            "commit_function_arn": commit.arn,
-            "release_function_arn": release.arn,
+            **_arns(topic, contacts, commit, release),
             "notification_topic_arn": settings.topic_arn,
             "poll_seconds": str(settings.poll_seconds),
             "max_polls": str(settings.max_polls),
@@ -368,7 +364,7 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
     start = _starter(p, "training", sm_arn)
     polls = {"poll_seconds": str(settings.poll_seconds), "max_polls": str(settings.max_polls)}
     asl_vars = {
-        "validate_function_arn": validate.arn,
+        **_arns(validate),
         "personalize_role_arn": _role(f"{p}-personalize"),
         "event_bus_name": settings.bus_name,
         "notification_topic_arn": settings.topic_arn,
@@ -414,8 +410,7 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
         template="segment_postprocessing",
         state_machine_name=sm_name,
         asl_vars={
-            "split_function_arn": split.arn,
-            "finalize_function_arn": finalize.arn,
+            **_arns(split, finalize),
             "notification_topic_arn": settings.topic_arn,
         },
         functions=(split, finalize, start),
