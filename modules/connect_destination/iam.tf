@@ -2,8 +2,48 @@
 # to the one domain (its ARN and the resources under it: segment definitions, upload jobs); the only "*" resources
 # are X-Ray and vended log delivery (added by the shared modules, listed in docs/iam-wildcards.md).
 
+# ------------------------------------------------------------------------------------------------ bucket encryption
+# With kms_key_arn set, the data bucket's objects are encrypted with that key: every function that reads or writes
+# them may use it, through S3 only. Each function's document below starts from this one (no statement without a key).
+data "aws_iam_policy_document" "bucket_encryption" {
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# The same key for the functions that only read objects (and delete, which needs no key): decrypt only.
+data "aws_iam_policy_document" "bucket_decryption" {
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ prepare function
 data "aws_iam_policy_document" "connect_segment_prepare" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadExportHeader"
     actions   = ["s3:GetObject"]
@@ -34,25 +74,12 @@ data "aws_iam_policy_document" "connect_segment_prepare" {
     actions   = ["profile:GetSegmentDefinition"]
     resources = local.domain_resources
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ release function
 data "aws_iam_policy_document" "connect_segment_release" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_decryption.json]
+
   # Read the lock to see who holds it; delete it only when this execution does.
   statement {
     sid       = "SegmentLock"
@@ -72,25 +99,12 @@ data "aws_iam_policy_document" "connect_segment_release" {
       values   = ["${var.connect_prefix}locks/*"]
     }
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ profiles function
 data "aws_iam_policy_document" "connect_segment_profiles" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadExportsAndUsers"
     actions   = ["s3:GetObject"]
@@ -116,25 +130,12 @@ data "aws_iam_policy_document" "connect_segment_profiles" {
     actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = [local.uploads_objects]
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ upload function
 data "aws_iam_policy_document" "connect_segment_upload" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_decryption.json]
+
   statement {
     sid       = "ReadUploadFiles"
     actions   = ["s3:GetObject"]
@@ -145,21 +146,6 @@ data "aws_iam_policy_document" "connect_segment_upload" {
     sid       = "GetTheUploadUrl"
     actions   = ["profile:GetUploadJobPath"]
     resources = local.domain_resources
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
   }
 }
 

@@ -1,8 +1,30 @@
 # One role per function, one for the state machine. Exact ARNs everywhere; the only "*" resources are the X-Ray
 # and vended-log-delivery actions listed in docs/iam-wildcards.md.
 
+# ------------------------------------------------------------------------------------------------ bucket encryption
+# With kms_key_arn set, the data bucket's objects are encrypted with that key: every function that reads or writes
+# them may use it, through S3 only. Each function's document below starts from this one (no statement without a key).
+data "aws_iam_policy_document" "bucket_encryption" {
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ split
 data "aws_iam_policy_document" "split_segments" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ListJobOutput"
     actions   = ["s3:ListBucket"]
@@ -26,25 +48,12 @@ data "aws_iam_policy_document" "split_segments" {
     actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = [local.export_objects, local.scratch_objects]
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ finalize
 data "aws_iam_policy_document" "finalize_segments" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadReport"
     actions   = ["s3:GetObject"]
@@ -55,21 +64,6 @@ data "aws_iam_policy_document" "finalize_segments" {
     sid       = "WriteSummary"
     actions   = ["s3:PutObject"]
     resources = [local.export_objects]
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
   }
 }
 

@@ -2,8 +2,48 @@
 # actions without resource-level permissions listed in docs/iam-wildcards.md (ses:CreateImportJob,
 # ses:ListContactLists, X-Ray, vended log delivery).
 
+# ------------------------------------------------------------------------------------------------ bucket encryption
+# With kms_key_arn set, the data bucket's objects are encrypted with that key: every function that reads or writes
+# them may use it, through S3 only. Each function's document below starts from this one (no statement without a key).
+data "aws_iam_policy_document" "bucket_encryption" {
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+# The same key for the functions that only read objects (and delete, which needs no key): decrypt only.
+data "aws_iam_policy_document" "bucket_decryption" {
+  dynamic "statement" {
+    for_each = local.kms_statements
+    content {
+      sid       = "BucketEncryption"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
 # ------------------------------------------------------------------------------------------------ topic function
 data "aws_iam_policy_document" "ses_segment_topic" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadExportHeader"
     actions   = ["s3:GetObject"]
@@ -46,25 +86,12 @@ data "aws_iam_policy_document" "ses_segment_topic" {
     actions   = ["ses:ListContactLists"]
     resources = ["*"]
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ contacts function
 data "aws_iam_policy_document" "ses_segment_contacts" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   statement {
     sid       = "ReadExportsUsersAndSnapshots"
     actions   = ["s3:GetObject"]
@@ -98,25 +125,12 @@ data "aws_iam_policy_document" "ses_segment_contacts" {
     actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = [local.imports_objects, local.topics_objects]
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ commit function
 data "aws_iam_policy_document" "ses_segment_commit" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_encryption.json]
+
   # The part's leaver list and the membership snapshot, both under ses/topics/<topic>/: read, rewritten.
   statement {
     sid       = "RewriteTheSnapshot"
@@ -136,25 +150,12 @@ data "aws_iam_policy_document" "ses_segment_commit" {
       values   = ["${var.ses_prefix}topics/*"]
     }
   }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 # ------------------------------------------------------------------------------------------------ release function
 data "aws_iam_policy_document" "ses_segment_release" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket_decryption.json]
+
   # Read the lock to see who holds it; delete it only when this execution does.
   statement {
     sid       = "ContactListLock"
@@ -172,21 +173,6 @@ data "aws_iam_policy_document" "ses_segment_release" {
       test     = "StringLike"
       variable = "s3:prefix"
       values   = ["${var.ses_prefix}locks/*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = local.kms_statements
-    content {
-      sid       = "BucketEncryption"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["s3.${local.region}.amazonaws.com"]
-      }
     }
   }
 }

@@ -79,7 +79,7 @@ run "the_policies_are_scoped_to_the_domain_the_bucket_prefixes_and_the_functions
   }
 
   assert {
-    condition     = !anytrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
+    condition     = !anytrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_release.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
     error_message = "Without kms_key_arn no role gets a KMS permission."
   }
 }
@@ -103,15 +103,16 @@ run "a_created_domain_encrypted_with_the_customer_key" {
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_prepare.json, data.aws_iam_policy_document.connect_segment_release.json, data.aws_iam_policy_document.connect_segment_profiles.json, data.aws_iam_policy_document.connect_segment_upload.json] :
       [for s in jsondecode(doc).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]]
     ])
-    error_message = "The prepare, profiles and upload functions may use the key through S3 only."
+    error_message = "The prepare, release, profiles and upload functions may use the key through S3 only."
   }
 
   assert {
-    condition     = [for s in jsondecode(data.aws_iam_policy_document.connect_segment_upload.json).Statement : s.Action if try(s.Sid, "") == "BucketEncryption"] == ["kms:Decrypt"]
-    error_message = "The upload function only reads upload files: kms:Decrypt, no GenerateDataKey."
+    condition = alltrue([for doc in [data.aws_iam_policy_document.connect_segment_upload.json, data.aws_iam_policy_document.connect_segment_release.json] :
+    [for s in jsondecode(doc).Statement : s.Action if try(s.Sid, "") == "BucketEncryption"] == ["kms:Decrypt"]])
+    error_message = "The upload and release functions only read (upload files, the lock): kms:Decrypt, no GenerateDataKey."
   }
 
   assert {

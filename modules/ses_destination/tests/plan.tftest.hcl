@@ -88,7 +88,7 @@ run "the_policies_are_scoped_to_the_bucket_prefixes_the_list_and_the_functions" 
   }
 
   assert {
-    condition     = !anytrue([for doc in [data.aws_iam_policy_document.ses_segment_topic.json, data.aws_iam_policy_document.ses_segment_contacts.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
+    condition     = !anytrue([for doc in [data.aws_iam_policy_document.ses_segment_topic.json, data.aws_iam_policy_document.ses_segment_contacts.json, data.aws_iam_policy_document.ses_segment_commit.json, data.aws_iam_policy_document.ses_segment_release.json, data.aws_iam_policy_document.state_machine.json] : strcontains(doc, "kms:")])
     error_message = "Without kms_key_arn no role gets a KMS permission."
   }
 }
@@ -113,10 +113,15 @@ run "an_existing_list_a_customer_key_and_another_prefix" {
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.ses_segment_topic.json, data.aws_iam_policy_document.ses_segment_contacts.json] :
+    condition = alltrue([for doc in [data.aws_iam_policy_document.ses_segment_topic.json, data.aws_iam_policy_document.ses_segment_contacts.json, data.aws_iam_policy_document.ses_segment_commit.json, data.aws_iam_policy_document.ses_segment_release.json] :
       [for s in jsondecode(doc).Statement : [s.Resource, s.Condition.StringEquals["kms:ViaService"]] if try(s.Sid, "") == "BucketEncryption"] == [[var.kms_key_arn, "s3.eu-west-1.amazonaws.com"]]
     ])
-    error_message = "The topic and contacts functions may use the key through S3 only."
+    error_message = "The topic, contacts, commit and release functions may use the key through S3 only."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(data.aws_iam_policy_document.ses_segment_release.json).Statement : s.Action if try(s.Sid, "") == "BucketEncryption"] == ["kms:Decrypt"]
+    error_message = "The release function only reads the lock (and deletes it): kms:Decrypt, no GenerateDataKey."
   }
 
   assert {
