@@ -2,7 +2,7 @@
 
 The Pinpoint import workflow (``modules/pinpoint_import``) starts from a segment export, like the SES and Connect
 destinations: ``chunk_export`` (``lambdas/pinpoint_chunk_export``) cuts the export into chunk files and a manifest;
-a Distributed Map runs ``resolve_chunk`` (``lambdas/resolve_endpoints``) per chunk; ``mark_ready``
+a Distributed Map runs ``resolve_chunk`` (``lambdas/pinpoint_resolve_endpoints``) per chunk; ``mark_ready``
 (``lambdas/pinpoint_segment_ready``) writes the completion object last, and that object starts the import
 (``core.pinpoint_import``). Keys (see DEVELOPERS.md):
 
