@@ -69,8 +69,8 @@ output "segment_postprocessing_state_machine_arn" {
   value       = module.segment_postprocessing.state_machine_arn
 }
 
-output "segment_import_state_machine_arn" {
-  description = "ARN of the Pinpoint segment import state machine; null without the pinpoint destination."
+output "pinpoint_import_state_machine_arn" {
+  description = "ARN of the Pinpoint import state machine; null without the pinpoint destination."
   value       = one(module.pinpoint_import[*].state_machine_arn)
 }
 

@@ -27,7 +27,7 @@ data "aws_iam_policy_document" "import_trust" {
 }
 
 resource "aws_iam_role" "import" {
-  name               = "${var.name_prefix}-pinpoint-import"
+  name               = "${var.name_prefix}-pinpoint-service"
   description        = "Assumed by Amazon Pinpoint to read import files under ${var.segment_import_prefix} in the segment import bucket"
   assume_role_policy = data.aws_iam_policy_document.import_trust.json
   tags               = var.tags

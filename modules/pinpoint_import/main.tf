@@ -17,7 +17,7 @@ locals {
   region    = data.aws_region.current.region
   account   = data.aws_caller_identity.current.account_id
 
-  state_machine_name = "${var.name_prefix}-segment-import"
+  state_machine_name = "${var.name_prefix}-pinpoint-import"
   function_names = {
     chunk   = "${var.name_prefix}-pinpoint-chunk-export"
     resolve = "${var.name_prefix}-pinpoint-resolve-endpoints"
@@ -173,10 +173,10 @@ module "state_machine" {
 
   name_prefix        = var.name_prefix
   alarm_topic_arn    = var.alarm_topic_arn
-  name               = "segment-import"
+  name               = "pinpoint-import"
   definition         = jsonencode(jsondecode(templatefile("${path.module}/../../statemachines/pinpoint_import.asl.json", local.asl_vars)))
-  role_description   = "Segment import state machine: chunk, Distributed Map resolution, prepare, Pinpoint import jobs, notifications"
-  policy_name        = "segment-import"
+  role_description   = "Pinpoint import state machine: chunk, Distributed Map resolution, prepare, Pinpoint import jobs, notifications"
+  policy_name        = "pinpoint-import"
   policy_json        = data.aws_iam_policy_document.state_machine.json
   log_retention_days = var.log_retention_days
   tags               = var.tags
@@ -196,7 +196,7 @@ module "trigger" {
   alarm_topic_arn   = var.alarm_topic_arn
   name              = "pinpoint-import"
   description       = "Start the Pinpoint import workflow once per S3 event (execution name from key + ETag)"
-  role_description  = "Pinpoint import start function: start the segment import state machine"
+  role_description  = "Pinpoint import start function: start the Pinpoint import state machine"
   rule_description  = "Segment exports in ${var.data_bucket_name}/${var.export_prefix}, Pinpoint endpoint files and completion objects in ${var.segment_bucket_name}/${var.segment_import_prefix}"
   state_machine_arn = local.state_machine_arn
   event_pattern = jsonencode(jsondecode(templatefile("${path.module}/event_patterns/segment_import.json", {

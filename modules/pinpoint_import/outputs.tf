@@ -1,10 +1,10 @@
 output "state_machine_arn" {
-  description = "ARN of the segment import state machine."
+  description = "ARN of the Pinpoint import state machine."
   value       = module.state_machine.arn
 }
 
 output "state_machine_name" {
-  description = "Name of the segment import state machine."
+  description = "Name of the Pinpoint import state machine."
   value       = module.state_machine.name
 }
 

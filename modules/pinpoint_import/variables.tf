@@ -1,7 +1,7 @@
 # Root inputs (DEVELOPERS.md, "Root module inputs for workflow modules"): same names and types as the root passes.
 
 variable "name_prefix" {
-  description = "Prefix of every physical name: `<name_prefix>-segment-import` (state machine), `<name_prefix>-pinpoint-*` (functions, roles), `<name_prefix>-pinpoint-import-*` (start function, rule, queue)."
+  description = "Prefix of every physical name: `<name_prefix>-pinpoint-import` (state machine, rule; `-start`, `-dlq`: start function, queue), `<name_prefix>-pinpoint-*` (functions and their roles), `<name_prefix>-pinpoint-service` (the role Pinpoint assumes to read the import files)."
   type        = string
 
   validation {

@@ -230,7 +230,7 @@ def test_outputs_follow_the_destinations(planner: Planner, name: str) -> None:
     assert outputs["powertools_layer_arn"]["after"].startswith("arn:aws:lambda:eu-west-1:017000801446:layer:")
     for output, destination in (
         ("pinpoint_application_id", "pinpoint"),
-        ("segment_import_state_machine_arn", "pinpoint"),
+        ("pinpoint_import_state_machine_arn", "pinpoint"),
         ("ses_destination_state_machine_arn", "ses"),
         ("ses_contact_list_name", "ses"),
         ("connect_destination_state_machine_arn", "connect"),

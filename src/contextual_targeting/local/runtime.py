@@ -159,7 +159,7 @@ def workflow_specs(settings: Settings) -> list[WorkflowSpec]:
 def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
     """modules/pinpoint_import: resolution from the exports, then import (the module's defaults, local tunables)."""
     p = settings.name_prefix
-    sm_name = f"{p}-segment-import"
+    sm_name = f"{p}-pinpoint-import"
     sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
     work_prefix = layout.PINPOINT_WORK_PREFIX
     chunk = _function(
@@ -211,7 +211,7 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
             "max_concurrency": str(settings.max_concurrency),
             **_arns(chunk, resolve, ready, prepare),
             "application_id": settings.application_id,
-            "import_role_arn": _role(f"{p}-pinpoint-import"),
+            "import_role_arn": _role(f"{p}-pinpoint-service"),
             "notification_topic_arn": settings.topic_arn,
             "poll_seconds": str(settings.poll_seconds),
             "max_polls": str(settings.max_polls),
