@@ -69,16 +69,29 @@ class RuleSpec:
 @dataclass(frozen=True)
 class WorkflowSpec:
     key: str  # e.g. "training"
-    module: str  # modules/<module>
-    template: str  # statemachines/<template>.asl.json
+    module: str  # modules/<module>, which renders statemachines/<module>.asl.json
     state_machine_name: str
     asl_vars: Mapping[str, str]
     functions: tuple[FunctionSpec, ...]
     rules: tuple[RuleSpec, ...]
 
     @property
+    def template(self) -> str:
+        """The state machine template, ``statemachines/<template>.asl.json``: named after its module."""
+        return self.module
+
+    @property
     def state_machine_arn(self) -> str:
-        return f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{self.state_machine_name}"
+        return _state_machine_arn(self.state_machine_name)
+
+
+def _state_machine_arn(name: str) -> str:
+    return f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+
+
+def _s3_rule(name: str, module: str, pattern: str, pattern_vars: Mapping[str, str]) -> RuleSpec:
+    """A rule on the default bus for the buckets' S3 Object Created events, targeting the workflow's start function."""
+    return RuleSpec(name, "default", MODULES_DIR / module / "event_patterns" / pattern, pattern_vars, "start_execution")
 
 
 @dataclass
@@ -160,7 +173,7 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
     """modules/pinpoint_import: resolution from the exports, then import (the module's defaults, local tunables)."""
     p = settings.name_prefix
     sm_name = f"{p}-pinpoint-import"
-    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    sm_arn = _state_machine_arn(sm_name)
     work_prefix = layout.PINPOINT_WORK_PREFIX
     chunk = _function(
         p,
@@ -204,7 +217,6 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
     return WorkflowSpec(
         key="pinpoint_import",
         module="pinpoint_import",
-        template="pinpoint_import",
         state_machine_name=sm_name,
         asl_vars={
             "data_bucket_name": settings.data_bucket,
@@ -219,17 +231,16 @@ def _pinpoint_spec(settings: Settings) -> WorkflowSpec:
         },
         functions=(chunk, resolve, ready, prepare, start),
         rules=(
-            RuleSpec(
-                name=f"{p}-pinpoint-import",
-                bus="default",
-                pattern_file=MODULES_DIR / "pinpoint_import" / "event_patterns" / "segment_import.json",
-                pattern_vars={
+            _s3_rule(
+                f"{p}-pinpoint-import",
+                "pinpoint_import",
+                "segment_import.json",
+                {
                     "data_bucket_name": settings.data_bucket,
                     "export_prefix": layout.EXPORT_PREFIX,
                     "bucket_name": settings.segment_bucket,
                     "import_prefix": settings.segment_import_prefix,
                 },
-                target="start_execution",
             ),
         ),
     )
@@ -251,7 +262,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
 
     p = settings.name_prefix
     sm_name = f"{p}-connect-destination"
-    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    sm_arn = _state_machine_arn(sm_name)
     common = {
         "DOMAIN_NAME": settings.profiles_domain,
         "FIELD_MAPPING": json.dumps(DEFAULT_FIELD_MAPPING, separators=(",", ":"), sort_keys=True),  # as jsonencode()
@@ -274,7 +285,6 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
     return WorkflowSpec(
         key="connect_destination",
         module="connect_destination",
-        template="connect_destination",
         state_machine_name=sm_name,
         asl_vars={
             **_arns(prepare, release, profiles, upload),
@@ -286,12 +296,11 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
         },
         functions=(prepare, release, profiles, upload, start),
         rules=(
-            RuleSpec(
-                name=f"{p}-connect-destination",
-                bus="default",
-                pattern_file=MODULES_DIR / "connect_destination" / "event_patterns" / "segment_export.json",
-                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": layout.EXPORT_PREFIX},
-                target="start_execution",
+            _s3_rule(
+                f"{p}-connect-destination",
+                "connect_destination",
+                "segment_export.json",
+                {"bucket_name": settings.data_bucket, "export_prefix": layout.EXPORT_PREFIX},
             ),
         ),
     )
@@ -300,7 +309,7 @@ def _connect_spec(settings: Settings) -> WorkflowSpec:
 def _ses_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
     sm_name = f"{p}-ses-destination"
-    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    sm_arn = _state_machine_arn(sm_name)
     topic = _function(
         p,
         "ses_segment_topic",
@@ -335,7 +344,6 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
     return WorkflowSpec(
         key="ses_destination",
         module="ses_destination",
-        template="ses_destination",
         state_machine_name=sm_name,
         asl_vars={
             **_arns(topic, contacts, commit, release),
@@ -345,12 +353,11 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
         },
         functions=(topic, contacts, commit, release, start),
         rules=(
-            RuleSpec(
-                name=f"{p}-ses-destination",
-                bus="default",
-                pattern_file=MODULES_DIR / "ses_destination" / "event_patterns" / "segment_export.json",
-                pattern_vars={"bucket_name": settings.data_bucket, "export_prefix": layout.EXPORT_PREFIX},
-                target="start_execution",
+            _s3_rule(
+                f"{p}-ses-destination",
+                "ses_destination",
+                "segment_export.json",
+                {"bucket_name": settings.data_bucket, "export_prefix": layout.EXPORT_PREFIX},
             ),
         ),
     )
@@ -359,7 +366,7 @@ def _ses_spec(settings: Settings) -> WorkflowSpec:
 def _training_specs(settings: Settings) -> list[WorkflowSpec]:
     p = settings.name_prefix
     sm_name = f"{p}-training"
-    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    sm_arn = _state_machine_arn(sm_name)
     validate = _function(p, "validate_training_input", "validate-training-input", {})
     start = _starter(p, "training", sm_arn)
     polls = {"poll_seconds": str(settings.poll_seconds), "max_polls": str(settings.max_polls)}
@@ -379,17 +386,15 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
         WorkflowSpec(
             key="training",
             module="training_workflow",
-            template="training_workflow",
             state_machine_name=sm_name,
             asl_vars=asl_vars,
             functions=(validate, start),
             rules=(
-                RuleSpec(
-                    name=f"{p}-training",
-                    bus="default",
-                    pattern_file=MODULES_DIR / "training_workflow" / "event_patterns" / "training_config.json",
-                    pattern_vars={"bucket_name": settings.data_bucket, "config_prefix": layout.TRAIN_PREFIX},
-                    target="start_execution",
+                _s3_rule(
+                    f"{p}-training",
+                    "training_workflow",
+                    "training_config.json",
+                    {"bucket_name": settings.data_bucket, "config_prefix": layout.TRAIN_PREFIX},
                 ),
             ),
         )
@@ -399,7 +404,7 @@ def _training_specs(settings: Settings) -> list[WorkflowSpec]:
 def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
     p = settings.name_prefix
     sm_name = f"{p}-segment-postprocessing"
-    sm_arn = f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:{sm_name}"
+    sm_arn = _state_machine_arn(sm_name)
     data = {"DATA_BUCKET": settings.data_bucket}
     split = _function(p, "split_segments", "segment-postprocessing", data)
     finalize = _function(p, "finalize_segments", "segment-postprocessing", data)
@@ -407,7 +412,6 @@ def _postprocessing_spec(settings: Settings) -> WorkflowSpec:
     return WorkflowSpec(
         key="segment_postprocessing",
         module="segment_postprocessing",
-        template="segment_postprocessing",
         state_machine_name=sm_name,
         asl_vars={
             **_arns(split, finalize),
