@@ -135,15 +135,14 @@ def add_users(world: PostProcessing, users: list[str], endpoints_per_user: int =
 
 def test_three_queries_make_three_segments_folders_and_exports(make_world):
     world = make_world()
-    action = [f"a{i}" for i in range(100)]  # 3 chunks of 40
+    action = [f"a{i}" for i in range(100)]
     comedy = [f"c{i}" for i in range(7)]
     drama = [f"d{i}" for i in range(45)]
-    add_users(world, action[:90])  # a90..a99 have no endpoint
-    add_users(world, comedy, endpoints_per_user=2)  # every endpoint of a user is taken
+    # Pinpoint endpoints exist for most of them: post-processing, the one producer, still never looks one up
+    # (the resolution is the Pinpoint destination's: tests/workflows/test_pinpoint_resolution.py)
+    add_users(world, action[:90])
+    add_users(world, comedy, endpoints_per_user=2)
     add_users(world, drama[:40])
-    world.pinpoint.add_endpoint(APP, "sms-d40", "d40", "SMS", "+15555550100")  # other channel: filtered out
-    world.pinpoint.add_endpoint(APP, "out-d41", "d41", "EMAIL", "d41@example.com", opt_out="ALL")  # opted out
-    world.pinpoint.add_endpoint(APP, "off-d42", "d42", "EMAIL", "d42@example.com", status="INACTIVE")
     job = world.personalize.add_job("bingewatch-2024")
     world.put_output(
         "bingewatch-2024",
