@@ -23,11 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from contextual_targeting.core import layout
 from contextual_targeting.core.endpoints import DEFAULT_CHANNEL, EndpointFileError, EndpointMap
 from contextual_targeting.core.naming import JobContext, job_context
 from contextual_targeting.core.pinpoint_segments import (
     DEFAULT_CHUNK_SIZE,
-    DEFAULT_WORK_PREFIX,
     chunk_export,
     mark_ready,
     resolve_chunk,
@@ -128,7 +128,7 @@ def _resolve(
         resolution = chunk_export(
             storage, record["export_key"], execution=execution, chunk_size=chunk_size, identity=record.get("identity")
         )
-        folders.append(f"{DEFAULT_WORK_PREFIX}{execution}/")
+        folders.append(f"{layout.PINPOINT_WORK_PREFIX}{execution}/")
         for item in storage.get_json(resolution["manifest_key"]):
             resolve_chunk(item, storage, storage, mapping.lookup, concurrency=1)
         ready = mark_ready(storage, storage, resolution, execution)
@@ -141,6 +141,6 @@ def _remove_scratch(out: Path, work_folder: str, resolutions: list[str]) -> None
     """Remove the scratch folders this command wrote (never a user's own files), then ``work/`` if left empty."""
     for folder in (work_folder, *resolutions):
         shutil.rmtree(out / folder, ignore_errors=True)
-    for empty in (out / DEFAULT_WORK_PREFIX, out / "work"):
+    for empty in (out / layout.PINPOINT_WORK_PREFIX, out / "work"):
         with contextlib.suppress(OSError):  # only if empty
             empty.rmdir()

@@ -29,7 +29,6 @@ from contextual_targeting.core.ses_contacts import parse_export_key
 from contextual_targeting.core.storage import Storage, WritableObject
 
 DEFAULT_CHUNK_SIZE = 50_000
-DEFAULT_WORK_PREFIX = layout.PINPOINT_WORK_PREFIX
 # Export metadata (core.segments.export_metadata) carried into the completion object.
 _IDENTITY_METADATA = {
     "segment-identity-sha256": "sha256",
@@ -56,7 +55,7 @@ class Resolution:
     execution: str
     chunk_bucket: str = ""  # recorded in the manifest items (the resolve function reads chunks from it)
     import_prefix: str = layout.PINPOINT_IMPORT_PREFIX
-    work_prefix: str = DEFAULT_WORK_PREFIX
+    work_prefix: str = layout.PINPOINT_WORK_PREFIX
 
     @property
     def work_folder(self) -> str:
@@ -97,7 +96,7 @@ def chunk_export(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     import_prefix: str = layout.PINPOINT_IMPORT_PREFIX,
     export_prefix: str = layout.EXPORT_PREFIX,
-    work_prefix: str = DEFAULT_WORK_PREFIX,
+    work_prefix: str = layout.PINPOINT_WORK_PREFIX,
     identity: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Cut the export ``key`` of ``data`` into chunk files and a manifest; pointers and counts out.
@@ -238,7 +237,7 @@ def mark_ready(
     resolution: Mapping[str, Any],
     execution: str,
     import_prefix: str = layout.PINPOINT_IMPORT_PREFIX,
-    work_prefix: str = DEFAULT_WORK_PREFIX,
+    work_prefix: str = layout.PINPOINT_WORK_PREFIX,
 ) -> dict[str, Any]:
     """After every chunk is resolved: sum the stats, remove parts an earlier run left, write the completion object.
 
